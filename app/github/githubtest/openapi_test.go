@@ -1,0 +1,290 @@
+package githubtest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/issueops/issueops/app/github/githubtest"
+)
+
+// openAPI is the part of GitHub's OpenAPI description the check reads.
+type openAPI struct {
+	Paths      map[string]map[string]json.RawMessage `json:"paths"`
+	Components struct {
+		Schemas   map[string]map[string]any `json:"schemas"`
+		Responses map[string]map[string]any `json:"responses"`
+	} `json:"components"`
+}
+
+type operation struct {
+	Responses map[string]map[string]any `json:"responses"`
+}
+
+// exercise sends one request to a route and returns the response; the
+// table must cover every route, so a new route cannot skip the check.
+type exercise func(t *testing.T, s *githubtest.Server, fx fixture) result
+
+type fixture struct {
+	inst, user string
+	commentID  int64
+}
+
+func routeExercises() map[string][]exercise {
+	return map[string][]exercise{
+		"GET /app": {
+			func(t *testing.T, s *githubtest.Server, _ fixture) result {
+				return do(t, s, "GET", "app", "Bearer "+appJWT(t), "")
+			},
+		},
+		"POST /app/installations/{installation_id}/access_tokens": {
+			func(t *testing.T, s *githubtest.Server, _ fixture) result {
+				return do(t, s, "POST", "app/installations/777/access_tokens", "Bearer "+appJWT(t), "")
+			},
+		},
+		"GET /user": {
+			func(t *testing.T, s *githubtest.Server, f fixture) result { return do(t, s, "GET", "user", f.user, "") },
+			func(t *testing.T, s *githubtest.Server, f fixture) result { return do(t, s, "GET", "user", f.inst, "") },
+		},
+		"POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions": {
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "POST", fmt.Sprintf("%s/issues/comments/%d/reactions", ownerRepo, f.commentID), f.inst, `{"content":"eyes"}`)
+			},
+			func(t *testing.T, s *githubtest.Server, f fixture) result { // repeat: 200
+				return do(t, s, "POST", fmt.Sprintf("%s/issues/comments/%d/reactions", ownerRepo, f.commentID), f.inst, `{"content":"eyes"}`)
+			},
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "POST", fmt.Sprintf("%s/issues/comments/%d/reactions", ownerRepo, f.commentID), f.inst, `{"content":"x"}`)
+			},
+		},
+		"GET /repos/{owner}/{repo}/issues/comments/{comment_id}": {
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "GET", fmt.Sprintf("%s/issues/comments/%d", ownerRepo, f.commentID), f.inst, "")
+			},
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "GET", ownerRepo+"/issues/comments/1", f.inst, "")
+			},
+		},
+		"PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}": {
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "PATCH", fmt.Sprintf("%s/issues/comments/%d", ownerRepo, f.commentID), f.inst, `{"body":"edited"}`)
+			},
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "PATCH", fmt.Sprintf("%s/issues/comments/%d", ownerRepo, f.commentID), f.inst, `{}`)
+			},
+		},
+		"POST /repos/{owner}/{repo}/issues/{issue_number}/reactions": {
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "POST", ownerRepo+"/issues/1/reactions", f.inst, `{"content":"rocket"}`)
+			},
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "POST", ownerRepo+"/issues/1/reactions", f.inst, `{"content":"rocket"}`)
+			},
+		},
+		"POST /repos/{owner}/{repo}/issues/{issue_number}/comments": {
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "POST", ownerRepo+"/issues/1/comments", f.inst, `{"body":"new"}`)
+			},
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "POST", ownerRepo+"/issues/1/comments", f.inst, `{}`)
+			},
+		},
+		"GET /repos/{owner}/{repo}/issues/{issue_number}/comments": {
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return do(t, s, "GET", ownerRepo+"/issues/1/comments?per_page=1", f.inst, "")
+			},
+		},
+	}
+}
+
+// TestRoutesExistInOpenAPI checks the fake against GitHub's own OpenAPI
+// description (the @octokit/openapi package's generated/api.github.com.json,
+// named by ISSUEOPS_OPENAPI_JSON): every route exists with its method, every
+// status the fake answers is documented for it, and each JSON body has the
+// documented required fields, types and enum values.
+func TestRoutesExistInOpenAPI(t *testing.T) {
+	file := os.Getenv("ISSUEOPS_OPENAPI_JSON")
+	if file == "" {
+		t.Skip("ISSUEOPS_OPENAPI_JSON not set (point it at @octokit/openapi's generated/api.github.com.json)")
+	}
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec openAPI
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		t.Fatal(err)
+	}
+	// The checker must catch a broken body, or a pass means nothing.
+	broken := map[string]any{"node_id": 5, "user": nil, "author_association": "BOSS"}
+	if p := spec.check(map[string]any{"$ref": "#/components/schemas/issue-comment"}, broken, "$", 0); len(p) < 4 {
+		t.Fatalf("schema checker missed problems in a broken comment: %v", p)
+	}
+
+	s := newServer(t)
+	fx := fixture{inst: installToken(t, s), user: "token " + staticToken}
+	fx.commentID = s.SeedComment("acme", "widgets", 1, "alice", "hello").ID
+	exercises := routeExercises()
+
+	for _, name := range githubtest.Routes() {
+		t.Run(name, func(t *testing.T) {
+			method, pattern, _ := strings.Cut(name, " ")
+			opRaw, ok := spec.Paths[pattern][strings.ToLower(method)]
+			if !ok {
+				t.Fatalf("%s %s is not in the OpenAPI paths", method, pattern)
+			}
+			var op operation
+			if err := json.Unmarshal(opRaw, &op); err != nil {
+				t.Fatal(err)
+			}
+			exs := exercises[name]
+			if len(exs) == 0 {
+				t.Fatalf("no exercise for route %s", name)
+			}
+			for i, ex := range exs {
+				r := ex(t, s, fx)
+				code := strconv.Itoa(r.status)
+				resp, ok := op.Responses[code]
+				if !ok {
+					t.Errorf("exercise %d: status %s not documented (documented: %v)", i, code, slices.Sorted(maps.Keys(op.Responses)))
+					continue
+				}
+				schema := spec.responseSchema(resp)
+				if schema == nil {
+					continue
+				}
+				var body any
+				if err := json.Unmarshal(r.body, &body); err != nil {
+					t.Fatalf("exercise %d: body %q: %v", i, r.body, err)
+				}
+				for _, problem := range spec.check(schema, body, "$", 0) {
+					t.Errorf("exercise %d (%s): %s", i, code, problem)
+				}
+			}
+		})
+	}
+}
+
+// responseSchema returns the application/json schema of a response object,
+// following a $ref into components/responses.
+func (o *openAPI) responseSchema(resp map[string]any) map[string]any {
+	if ref, ok := resp["$ref"].(string); ok {
+		resp = o.Components.Responses[strings.TrimPrefix(ref, "#/components/responses/")]
+	}
+	content, _ := resp["content"].(map[string]any)
+	media, _ := content["application/json"].(map[string]any)
+	schema, _ := media["schema"].(map[string]any)
+	return schema
+}
+
+func (o *openAPI) resolve(schema map[string]any) map[string]any {
+	for {
+		ref, ok := schema["$ref"].(string)
+		if !ok {
+			return schema
+		}
+		schema = o.Components.Schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
+	}
+}
+
+// check validates v against schema: required properties, JSON types and
+// string enums, recursively. It returns one line per problem.
+func (o *openAPI) check(schema map[string]any, v any, at string, depth int) []string {
+	schema = o.resolve(schema)
+	if depth > 8 || schema == nil {
+		return nil
+	}
+	if v == nil {
+		if schema["nullable"] == true || len(schema) == 0 {
+			return nil
+		}
+		// Nullable is often declared on a oneOf/anyOf alternative.
+		if _, ok := schema["anyOf"]; !ok {
+			if _, ok := schema["oneOf"]; !ok {
+				return []string{at + ": null but not nullable"}
+			}
+		}
+	}
+	var problems []string
+	for _, key := range []string{"anyOf", "oneOf"} {
+		alts, ok := schema[key].([]any)
+		if !ok {
+			continue
+		}
+		var best []string
+		for i, alt := range alts {
+			p := o.check(alt.(map[string]any), v, at, depth+1)
+			if len(p) == 0 {
+				best = nil
+				break
+			}
+			if i == 0 || len(p) < len(best) {
+				best = p
+			}
+		}
+		problems = append(problems, best...)
+	}
+	if all, ok := schema["allOf"].([]any); ok {
+		for _, sub := range all {
+			problems = append(problems, o.check(sub.(map[string]any), v, at, depth+1)...)
+		}
+	}
+	if v == nil {
+		return problems
+	}
+	switch schema["type"] {
+	case "object":
+		m, ok := v.(map[string]any)
+		if !ok {
+			return append(problems, fmt.Sprintf("%s: want object, got %T", at, v))
+		}
+		for _, r := range asSlice(schema["required"]) {
+			if _, ok := m[r.(string)]; !ok {
+				problems = append(problems, fmt.Sprintf("%s: missing required %q", at, r))
+			}
+		}
+		props, _ := schema["properties"].(map[string]any)
+		for k, pv := range m {
+			if ps, ok := props[k].(map[string]any); ok {
+				problems = append(problems, o.check(ps, pv, at+"."+k, depth+1)...)
+			}
+		}
+	case "array":
+		a, ok := v.([]any)
+		if !ok {
+			return append(problems, fmt.Sprintf("%s: want array, got %T", at, v))
+		}
+		items, _ := schema["items"].(map[string]any)
+		for i, e := range a {
+			problems = append(problems, o.check(items, e, fmt.Sprintf("%s[%d]", at, i), depth+1)...)
+		}
+	case "string":
+		str, ok := v.(string)
+		if !ok {
+			return append(problems, fmt.Sprintf("%s: want string, got %T", at, v))
+		}
+		if enum := asSlice(schema["enum"]); len(enum) > 0 && !slices.Contains(enum, any(str)) {
+			problems = append(problems, fmt.Sprintf("%s: %q not in enum %v", at, str, enum))
+		}
+	case "integer":
+		if f, ok := v.(float64); !ok || f != math.Trunc(f) {
+			problems = append(problems, fmt.Sprintf("%s: want integer, got %v", at, v))
+		}
+	case "boolean":
+		if _, ok := v.(bool); !ok {
+			problems = append(problems, fmt.Sprintf("%s: want boolean, got %T", at, v))
+		}
+	}
+	return problems
+}
+
+func asSlice(v any) []any {
+	s, _ := v.([]any)
+	return s
+}

@@ -1,0 +1,129 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/issueops/issueops/app/command"
+	"github.com/issueops/issueops/app/render"
+)
+
+// CommandFunc runs one parsed command and returns the markdown reply to post
+// on the issue. It must not post the reply itself: the Service does that,
+// exactly once, whatever retries happen.
+type CommandFunc func(ctx context.Context, gh GitHub, ev CommentEvent, inv command.Invocation) (string, error)
+
+// Service runs an event through parse → authorize → plan → run → report.
+// The zero value is not usable; build it with NewService.
+type Service struct {
+	clients  GitHubClients
+	prefix   string
+	logger   *slog.Logger
+	commands map[string]CommandFunc
+}
+
+// NewService returns a Service that talks to GitHub through clients and reads
+// commands with the given prefix ("/" when empty).
+func NewService(clients GitHubClients, prefix string, logger *slog.Logger) *Service {
+	if prefix == "" {
+		prefix = "/"
+	}
+	s := &Service{clients: clients, prefix: prefix, logger: logger, commands: map[string]CommandFunc{}}
+	s.commands["help"] = s.help
+	return s
+}
+
+// Available lists the commands this Service runs, in the command table's order.
+// /help is generated from it, so a command registered later shows by itself.
+func (s *Service) Available() []command.Spec {
+	var specs []command.Spec
+	for _, spec := range command.Table {
+		if _, ok := s.commands[spec.Name]; ok {
+			specs = append(specs, spec)
+		}
+	}
+	return specs
+}
+
+// HandleComment acts on one issue comment: it ignores everything but a
+// created comment by a person that holds a command, reacts with 👀, runs the
+// command and posts one reply. Safe to call again for the same event: the
+// reaction is idempotent on GitHub and, on a retry, the reply is looked for
+// before it is posted.
+func (s *Service) HandleComment(ctx context.Context, ev CommentEvent) error {
+	if ev.Action != "created" || ev.SenderType == "Bot" {
+		return nil
+	}
+	parsed := command.Parse(ev.Body, command.Options{Prefix: s.prefix})
+	if parsed.Outcome == command.Ignore {
+		return nil
+	}
+	gh, err := s.clients.ForInstallation(ctx, ev.InstallationID)
+	if err != nil {
+		return fmt.Errorf("github client for installation %d: %w", ev.InstallationID, err)
+	}
+	self, err := gh.Self(ctx)
+	if err != nil {
+		return fmt.Errorf("github identity: %w", err)
+	}
+	if strings.EqualFold(self, ev.SenderLogin) {
+		return nil
+	}
+	if err := gh.AddCommentReaction(ctx, ev.Repo, ev.CommentID, ReactionEyes); err != nil {
+		return fmt.Errorf("react to comment %d: %w", ev.CommentID, err)
+	}
+	reply := parsed.Reply
+	if parsed.Outcome == command.Run {
+		reply, err = s.run(ctx, gh, ev, parsed.Invocation)
+		if err != nil {
+			return err
+		}
+	}
+	return s.postOnce(ctx, gh, ev, reply)
+}
+
+func (s *Service) run(ctx context.Context, gh GitHub, ev CommentEvent, inv command.Invocation) (string, error) {
+	fn, ok := s.commands[inv.Name]
+	if !ok {
+		return fmt.Sprintf("%s is not enabled on this installation yet. %s lists the commands available here.",
+			render.CodeSpan(s.prefix+inv.Name), render.CodeSpan(s.prefix+"help")), nil
+	}
+	s.logger.InfoContext(ctx, "running command", "delivery_id", ev.DeliveryID, "repo", ev.Repo.String(),
+		"issue", ev.IssueNumber, "command", inv.Name)
+	return fn(ctx, gh, ev, inv)
+}
+
+// postOnce posts reply with a hidden marker naming the comment it answers. On
+// a retry the marker is looked for first, so a reply whose response was lost
+// is never posted twice.
+func (s *Service) postOnce(ctx context.Context, gh GitHub, ev CommentEvent, reply string) error {
+	marker := ReplyMarker(ev.CommentID)
+	if ev.Retry {
+		// Comments are listed from an hour back: a retry comes minutes after the
+		// first attempt, never an hour, and the filter keeps long threads cheap.
+		found, err := gh.HasComment(ctx, ev.Repo, ev.IssueNumber, marker, time.Now().Add(-time.Hour))
+		if err != nil {
+			return fmt.Errorf("look for an earlier reply: %w", err)
+		}
+		if found {
+			return nil
+		}
+	}
+	if err := gh.CreateComment(ctx, ev.Repo, ev.IssueNumber, reply+"\n\n"+marker); err != nil {
+		return fmt.Errorf("reply on issue %d: %w", ev.IssueNumber, err)
+	}
+	return nil
+}
+
+// ReplyMarker is the hidden HTML comment that ties a reply to the comment it
+// answers: the natural key that makes posting the reply idempotent.
+func ReplyMarker(commentID int64) string {
+	return fmt.Sprintf("<!-- issueops:reply-to=%d -->", commentID)
+}
+
+func (s *Service) help(_ context.Context, _ GitHub, _ CommentEvent, _ command.Invocation) (string, error) {
+	return command.HelpText(s.prefix, s.Available()), nil
+}

@@ -1,0 +1,254 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// DeliveryArgs is the job that processes one stored delivery. It carries only
+// the id: the delivery itself is read from its row, written in the same
+// transaction as the job.
+type DeliveryArgs struct {
+	DeliveryID string `json:"delivery_id"`
+}
+
+// Kind names the job for River.
+func (DeliveryArgs) Kind() string { return "delivery" }
+
+// row is what a single-row query returns, in both drivers.
+type row interface{ Scan(dest ...any) error }
+
+// dialect is the little that differs between SQLite and PostgreSQL.
+type dialect[TTx any] struct {
+	begin    func(ctx context.Context) (TTx, error)
+	commit   func(ctx context.Context, tx TTx) error
+	rollback func(ctx context.Context, tx TTx) error
+	// execTx runs a statement in tx and returns the rows it affected.
+	execTx   func(ctx context.Context, tx TTx, query string, args ...any) (int64, error)
+	queryRow func(ctx context.Context, query string, args ...any) row
+	ping     func(ctx context.Context) error
+	close    func()
+	// rebind turns the ? placeholders of this package's SQL into the driver's.
+	rebind func(query string) string
+	// completeTx marks a running job completed inside tx.
+	completeTx func(ctx context.Context, tx TTx, job *river.Job[DeliveryArgs]) error
+	// lockMigrations serialises migrations across processes.
+	lockMigrations func(ctx context.Context) (unlock func(), err error)
+	migrations     []string
+	// committers is how many group-commit writers run at once: 1 for SQLite,
+	// which has one writer anyway, more for PostgreSQL.
+	committers int
+	// riverConfig adjusts River for the database (polling for SQLite).
+	riverConfig func(*river.Config)
+}
+
+// engineOf implements engine for one driver.
+type engineOf[TTx any] struct {
+	dialect[TTx]
+	driver    riverdriver.Driver[TTx]
+	client    *river.Client[TTx]
+	opts      Options
+	processor Processor
+	requests  chan acceptRequest
+	done      chan struct{}
+}
+
+func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Options) (*engineOf[TTx], error) {
+	e := &engineOf[TTx]{dialect: d, driver: driver, opts: opts,
+		requests: make(chan acceptRequest, 1024), done: make(chan struct{})}
+	workers := river.NewWorkers()
+	river.AddWorker[DeliveryArgs](workers, &deliveryWorker[TTx]{e: e})
+	cfg := &river.Config{
+		Logger:               opts.Logger.With("component", "river"),
+		JobTimeout:           opts.JobTimeout,
+		RescueStuckJobsAfter: 2 * opts.JobTimeout,
+		MaxAttempts:          opts.MaxAttempts,
+		RetryPolicy:          &retryPolicy{base: opts.RetryBase},
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
+		Workers:              workers,
+		FetchCooldown:        2 * time.Millisecond,
+	}
+	if d.riverConfig != nil {
+		d.riverConfig(cfg)
+	}
+	client, err := river.NewClient(driver, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("river client: %w", err)
+	}
+	e.client = client
+	for range d.committers {
+		go e.commitLoop()
+	}
+	return e, nil
+}
+
+func (e *engineOf[TTx]) close() {
+	close(e.done)
+	e.dialect.close()
+}
+
+func (e *engineOf[TTx]) ping(ctx context.Context) error { return e.dialect.ping(ctx) }
+
+func (e *engineOf[TTx]) migrate(ctx context.Context) error {
+	unlock, err := e.lockMigrations(ctx)
+	if err != nil {
+		return fmt.Errorf("lock migrations: %w", err)
+	}
+	defer unlock()
+	if err := e.migrateOwn(ctx); err != nil {
+		return err
+	}
+	migrator, err := rivermigrate.New(e.driver, &rivermigrate.Config{Logger: e.opts.Logger.With("component", "river")})
+	if err != nil {
+		return fmt.Errorf("river migrator: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	return nil
+}
+
+// migrateOwn applies this package's numbered migrations, each in its own
+// transaction with its version row, so a crash leaves no half-applied step.
+func (e *engineOf[TTx]) migrateOwn(ctx context.Context) error {
+	tx, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := e.execTx(ctx, tx, `CREATE TABLE IF NOT EXISTS issueops_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		_ = e.rollback(ctx, tx)
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	if err := e.commit(ctx, tx); err != nil {
+		return err
+	}
+	var current int
+	if err := e.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM issueops_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for i := current; i < len(e.migrations); i++ {
+		if err := e.applyMigration(ctx, i+1, e.migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+func (e *engineOf[TTx]) applyMigration(ctx context.Context, version int, ddl string) error {
+	tx, err := e.begin(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := e.execTx(ctx, tx, ddl); err != nil {
+		_ = e.rollback(ctx, tx)
+		return err
+	}
+	if _, err := e.execTx(ctx, tx, e.rebind(`INSERT INTO issueops_migrations (version, applied_at) VALUES (?, ?)`),
+		version, time.Now().UnixMilli()); err != nil {
+		_ = e.rollback(ctx, tx)
+		return err
+	}
+	return e.commit(ctx, tx)
+}
+
+func (e *engineOf[TTx]) start(ctx context.Context, p Processor) error {
+	e.processor = p
+	return e.client.Start(ctx)
+}
+
+func (e *engineOf[TTx]) stop(ctx context.Context) error {
+	if err := e.client.Stop(ctx); err != nil {
+		// Out of time: cancel what still runs. Those jobs are retried on the
+		// next start, and every step they take is idempotent.
+		cancelCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return errors.Join(err, e.client.StopAndCancel(cancelCtx))
+	}
+	return nil
+}
+
+func (e *engineOf[TTx]) delivery(ctx context.Context, id string) (StoredDelivery, error) {
+	var (
+		sd       StoredDelivery
+		headers  string
+		received int64
+	)
+	err := e.queryRow(ctx, e.rebind(`SELECT id, event, action, installation_id, headers, body, received_at, status, runs
+		FROM deliveries WHERE id = ?`), id).Scan(&sd.ID, &sd.Event, &sd.Action, &sd.InstallationID,
+		&headers, &sd.Body, &received, &sd.Status, &sd.Runs)
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
+		return sd, ErrNotFound
+	}
+	if err != nil {
+		return sd, fmt.Errorf("read delivery: %w", err)
+	}
+	sd.ReceivedAt = time.UnixMilli(received)
+	if err := json.Unmarshal([]byte(headers), &sd.Headers); err != nil {
+		return sd, fmt.Errorf("decode stored headers: %w", err)
+	}
+	return sd, nil
+}
+
+func (e *engineOf[TTx]) stats(ctx context.Context, idPrefix string) (Stats, error) {
+	var s Stats
+	err := e.queryRow(ctx, e.rebind(`SELECT COUNT(*),
+		COALESCE(SUM(CASE WHEN status = 'processed' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'ignored' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN runs > 1 THEN 1 ELSE 0 END), 0)
+		FROM deliveries WHERE id LIKE ?`), likePrefix(idPrefix)).Scan(&s.Stored, &s.Processed, &s.Ignored, &s.Failed, &s.RunTwice)
+	if err != nil {
+		return s, fmt.Errorf("delivery stats: %w", err)
+	}
+	return s, nil
+}
+
+// likePrefix turns prefix into a LIKE pattern matching the ids that start
+// with it. LIKE's own wildcards are dropped from the prefix rather than
+// escaped, which the two databases spell differently.
+func likePrefix(prefix string) string {
+	b := make([]byte, 0, len(prefix)+1)
+	for i := 0; i < len(prefix); i++ {
+		if c := prefix[i]; c != '%' && c != '_' {
+			b = append(b, c)
+		}
+	}
+	return string(b) + "%"
+}
+
+// retryPolicy doubles the delay from base at each attempt, up to ten
+// minutes, with ±10 % jitter so that a burst of failures does not come back
+// as a burst.
+type retryPolicy struct{ base time.Duration }
+
+func (p *retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	delay := p.base
+	for i := 1; i < job.Attempt && delay < 10*time.Minute; i++ {
+		delay *= 2
+	}
+	delay = min(delay, 10*time.Minute)
+	jitter := time.Duration(float64(delay) * (0.9 + 0.2*rand.Float64()))
+	return time.Now().Add(jitter)
+}
+
+// wasRetried reports whether an earlier run of job may have done some of its
+// writes: a later attempt, or the same attempt after a snooze.
+func wasRetried(job *river.Job[DeliveryArgs]) bool {
+	return job.Attempt > 1 || bytes.Contains(job.Metadata, []byte(`"snoozes"`))
+}
+
+// closeDatabase closes the connections under a running engine: tests use it
+// to show what intake does when the database is gone.
+func (e *engineOf[TTx]) closeDatabase() { e.dialect.close() }

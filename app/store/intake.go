@@ -1,0 +1,147 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/issueops/issueops/app"
+)
+
+// maxBatch caps how many deliveries one group commit writes.
+const maxBatch = 256
+
+// commitTimeout bounds one group commit: past it the batch is answered with
+// app.ErrUnavailable (a 503) instead of holding GitHub's request open.
+const commitTimeout = 10 * time.Second
+
+type acceptRequest struct {
+	delivery app.Delivery
+	enqueue  bool
+	result   chan acceptResult
+}
+
+type acceptResult struct {
+	outcome app.Outcome
+	err     error
+}
+
+// accept hands the delivery to a committer and waits for the commit that
+// holds it. It answers only after the commit: acknowledging first would lose
+// the delivery on a crash.
+func (e *engineOf[TTx]) accept(ctx context.Context, d app.Delivery, enqueue bool) (app.Outcome, error) {
+	req := acceptRequest{delivery: d, enqueue: enqueue, result: make(chan acceptResult, 1)}
+	select {
+	case e.requests <- req:
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-e.done:
+		return "", app.ErrUnavailable
+	}
+	// Once queued the request is always answered, so wait even if ctx ends:
+	// the caller must learn whether its delivery was stored.
+	res := <-req.result
+	return res.outcome, res.err
+}
+
+// commitLoop takes whatever requests are waiting, up to maxBatch, and writes
+// them in one transaction. Batches form by themselves under load: while one
+// commits, the next fills. No request waits for a batch to fill.
+func (e *engineOf[TTx]) commitLoop() {
+	batch := make([]acceptRequest, 0, maxBatch)
+	for {
+		select {
+		case req := <-e.requests:
+			batch = append(batch[:0], req)
+		case <-e.done:
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case req := <-e.requests:
+				batch = append(batch, req)
+			default:
+				break fill
+			}
+		}
+		e.commitBatch(batch)
+	}
+}
+
+// commitBatch writes batch; if the batch fails as a whole, each delivery is
+// tried alone so that one bad row cannot fail the others.
+func (e *engineOf[TTx]) commitBatch(batch []acceptRequest) {
+	outcomes, err := e.writeBatch(batch)
+	if err != nil && len(batch) > 1 {
+		for _, req := range batch {
+			e.commitBatch([]acceptRequest{req})
+		}
+		return
+	}
+	for i, req := range batch {
+		if err != nil {
+			e.opts.Logger.Error("storing delivery failed", "delivery_id", req.delivery.ID, "err", err)
+			req.result <- acceptResult{err: fmt.Errorf("%w: %w", app.ErrUnavailable, err)}
+			continue
+		}
+		req.result <- acceptResult{outcome: outcomes[i]}
+	}
+}
+
+func (e *engineOf[TTx]) writeBatch(batch []acceptRequest) ([]app.Outcome, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+	defer cancel()
+	tx, err := e.begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	outcomes, jobs, err := e.insertDeliveries(ctx, tx, batch)
+	if err == nil && len(jobs) > 0 {
+		_, err = e.client.InsertManyTx(ctx, tx, jobs)
+	}
+	if err != nil {
+		_ = e.rollback(ctx, tx)
+		return nil, err
+	}
+	if err := e.commit(ctx, tx); err != nil {
+		return nil, err
+	}
+	return outcomes, nil
+}
+
+func (e *engineOf[TTx]) insertDeliveries(ctx context.Context, tx TTx, batch []acceptRequest) ([]app.Outcome, []river.InsertManyParams, error) {
+	insert := e.rebind(`INSERT INTO deliveries (id, event, action, installation_id, headers, body, received_at, status, runs)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`)
+	outcomes := make([]app.Outcome, len(batch))
+	var jobs []river.InsertManyParams
+	for i, req := range batch {
+		d := req.delivery
+		headers, err := json.Marshal(d.Headers)
+		if err != nil {
+			return nil, nil, err
+		}
+		status, outcome := StatusIgnored, app.Ignored
+		if req.enqueue {
+			status, outcome = StatusQueued, app.Accepted
+		}
+		n, err := e.execTx(ctx, tx, insert, d.ID, d.Event, d.Action, d.InstallationID, string(headers),
+			d.Body, d.ReceivedAt.UnixMilli(), status)
+		if err != nil {
+			return nil, nil, err
+		}
+		if n == 0 {
+			outcomes[i] = app.Duplicate
+			continue
+		}
+		outcomes[i] = outcome
+		if req.enqueue {
+			jobs = append(jobs, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: d.ID},
+				InsertOpts: &river.InsertOpts{MaxAttempts: e.opts.MaxAttempts}})
+		}
+	}
+	return outcomes, jobs, nil
+}

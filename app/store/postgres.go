@@ -1,0 +1,94 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+)
+
+var postgresMigrations = []string{
+	`CREATE TABLE deliveries (
+		id              TEXT PRIMARY KEY,
+		event           TEXT NOT NULL,
+		action          TEXT NOT NULL,
+		installation_id BIGINT NOT NULL,
+		headers         TEXT NOT NULL,
+		body            BYTEA NOT NULL,
+		received_at     BIGINT NOT NULL,
+		status          TEXT NOT NULL,
+		runs            INTEGER NOT NULL DEFAULT 0,
+		processed_at    BIGINT
+	)`,
+}
+
+// migrationLockKey is the advisory lock that serialises migrations when
+// several replicas start at once.
+const migrationLockKey = 0x1550_0b5
+
+func openPostgres(ctx context.Context, url string, opts Options) (engine, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse postgres URL: %w", err)
+	}
+	cfg.MaxConns = int32(max(8, opts.Workers/2))
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	d := dialect[pgx.Tx]{
+		begin:    func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
+		commit:   func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
+		rollback: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+		execTx: func(ctx context.Context, tx pgx.Tx, q string, args ...any) (int64, error) {
+			tag, err := tx.Exec(ctx, q, args...)
+			return tag.RowsAffected(), err
+		},
+		queryRow: func(ctx context.Context, q string, args ...any) row { return pool.QueryRow(ctx, q, args...) },
+		ping:     pool.Ping,
+		close:    pool.Close,
+		rebind:   rebindDollar,
+		completeTx: func(ctx context.Context, tx pgx.Tx, job *river.Job[DeliveryArgs]) error {
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		},
+		lockMigrations: func(ctx context.Context) (func(), error) {
+			conn, err := pool.Acquire(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrationLockKey); err != nil {
+				conn.Release()
+				return nil, err
+			}
+			return func() {
+				_, _ = conn.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
+				conn.Release()
+			}, nil
+		},
+		migrations: postgresMigrations,
+		committers: 4,
+	}
+	return newEngine(d, riverpgxv5.New(pool), opts)
+}
+
+// rebindDollar turns ? placeholders into $1, $2, …. The package's SQL never
+// has a ? inside a string literal.
+func rebindDollar(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}

@@ -1,0 +1,101 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/issueops/issueops/app"
+)
+
+// deliveryWorker is River's worker for DeliveryArgs.
+type deliveryWorker[TTx any] struct {
+	river.WorkerDefaults[DeliveryArgs]
+	e *engineOf[TTx]
+}
+
+// Work processes one delivery and records the result with the job's
+// completion in one transaction, so a delivery is marked processed exactly
+// when its job completes.
+func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+	return w.e.work(ctx, job)
+}
+
+func (e *engineOf[TTx]) work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
+	sd, err := e.delivery(ctx, job.Args.DeliveryID)
+	if errors.Is(err, ErrNotFound) {
+		return river.JobCancel(err)
+	}
+	if err != nil {
+		return err
+	}
+	if sd.Status == StatusProcessed || sd.Status == StatusFailed {
+		return nil // finished by an earlier run whose completion was lost
+	}
+	started := time.Now()
+	perr := e.processor.Process(ctx, sd.Delivery, wasRetried(job))
+	outcome, result := e.judge(job, perr)
+	e.observe(sd.Event, outcome, time.Since(started))
+	switch outcome {
+	case "processed":
+		return e.finish(ctx, job, StatusProcessed)
+	case "failed":
+		e.opts.Logger.Error("delivery failed for good", "delivery_id", sd.ID, "event", sd.Event, "attempt", job.Attempt, "err", perr)
+		if err := e.finish(ctx, job, StatusFailed); err != nil {
+			return err
+		}
+		return nil
+	default:
+		e.opts.Logger.Warn("delivery will be retried", "delivery_id", sd.ID, "event", sd.Event, "attempt", job.Attempt, "err", perr)
+		return result
+	}
+}
+
+// judge decides what a processing error means for the job: done, failed for
+// good, snoozed (rate limit) or retried with backoff.
+func (e *engineOf[TTx]) judge(job *river.Job[DeliveryArgs], err error) (string, error) {
+	var later *app.RetryAfterError
+	switch {
+	case err == nil:
+		return "processed", nil
+	case errors.As(err, &later):
+		return "snoozed", river.JobSnooze(max(later.Delay, time.Second))
+	case errors.Is(err, app.ErrPermanent), job.Attempt >= job.MaxAttempts:
+		return "failed", nil
+	default:
+		return "retried", err
+	}
+}
+
+func (e *engineOf[TTx]) observe(event, outcome string, d time.Duration) {
+	if e.opts.Metrics != nil {
+		e.opts.Metrics.JobDone(event, outcome, d)
+	}
+}
+
+// finish records the delivery's final status and completes its job in the
+// same transaction. runs counts successful processings: the load command
+// reports any delivery with more than one.
+func (e *engineOf[TTx]) finish(ctx context.Context, job *river.Job[DeliveryArgs], status string) error {
+	tx, err := e.begin(ctx)
+	if err != nil {
+		return fmt.Errorf("finish delivery: %w", err)
+	}
+	runs := 0
+	if status == StatusProcessed {
+		runs = 1
+	}
+	_, err = e.execTx(ctx, tx, e.rebind(`UPDATE deliveries SET status = ?, runs = runs + ?, processed_at = ? WHERE id = ?`),
+		status, runs, time.Now().UnixMilli(), job.Args.DeliveryID)
+	if err == nil {
+		err = e.completeTx(ctx, tx, job)
+	}
+	if err != nil {
+		_ = e.rollback(ctx, tx)
+		return fmt.Errorf("finish delivery: %w", err)
+	}
+	return e.commit(ctx, tx)
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the server configuration: DESIGN.md §8's flags, each with its
+// ISSUEOPS_* environment variable. A flag given on the command line wins over
+// the variable.
+type config struct {
+	addr, databaseURL, webhookSecret string
+	appID                            int64
+	privateKeyPath                   string
+	githubToken, githubURL           string
+	slackToken, slackURL             string
+	jiraURL, jiraUser, jiraToken     string
+	commandPrefix, logLevel          string
+	workers                          int
+	jobTimeout, shutdownTimeout      time.Duration
+	githubTimeout, retryBase         time.Duration
+	ackOnly                          bool
+}
+
+// envFlags registers flags whose defaults come from the environment.
+type envFlags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func (e *envFlags) str(p *string, name, env, def, help string) {
+	if v := e.getenv(env); v != "" {
+		def = v
+	}
+	e.fs.StringVar(p, name, def, help+" ["+env+"]")
+}
+
+func (e *envFlags) duration(p *time.Duration, name, env string, def time.Duration, help string) {
+	if v := e.getenv(env); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s: %w", env, err))
+		}
+		def = d
+	}
+	e.fs.DurationVar(p, name, def, help+" ["+env+"]")
+}
+
+func (e *envFlags) integer(p *int64, name, env string, help string) {
+	var def int64
+	if v := e.getenv(env); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			e.errs = append(e.errs, fmt.Errorf("%s: not a number", env))
+		}
+		def = n
+	}
+	e.fs.Int64Var(p, name, def, help+" ["+env+"]")
+}
+
+func databaseFlag(e *envFlags, p *string) {
+	e.str(p, "database-url", "ISSUEOPS_DATABASE_URL", "sqlite://issueops.db",
+		"database: sqlite://PATH (embedded) or postgres://… (several replicas)")
+}
+
+// parseServeFlags reads the serve configuration from args and the environment.
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	e := &envFlags{fs: fs, getenv: getenv}
+	var workers int64
+	e.str(&c.addr, "addr", "ISSUEOPS_ADDR", ":8080", "address to listen on")
+	databaseFlag(e, &c.databaseURL)
+	e.str(&c.webhookSecret, "webhook-secret", "ISSUEOPS_WEBHOOK_SECRET", "",
+		"webhook secret (required); a comma-separated list accepts each, for rotation")
+	e.integer(&c.appID, "app-id", "ISSUEOPS_APP_ID", "GitHub App id (App mode)")
+	e.str(&c.privateKeyPath, "private-key", "ISSUEOPS_PRIVATE_KEY_PATH", "", "path to the GitHub App's private key PEM (App mode)")
+	e.str(&c.githubToken, "github-token", "ISSUEOPS_GITHUB_TOKEN", "", "GitHub token: token mode instead of App mode")
+	e.str(&c.githubURL, "github-url", "ISSUEOPS_GITHUB_URL", "https://api.github.com/", "GitHub API URL (GitHub Enterprise: https://HOST/api/v3/)")
+	e.str(&c.slackToken, "slack-token", "ISSUEOPS_SLACK_TOKEN", "", "Slack bot token for the audit channel; Slack is off without it")
+	e.str(&c.slackURL, "slack-url", "ISSUEOPS_SLACK_API_URL", "https://slack.com/api/", "Slack API URL")
+	e.str(&c.jiraURL, "jira-url", "ISSUEOPS_JIRA_URL", "", "Jira base URL; Jira is off without it")
+	e.str(&c.jiraUser, "jira-user", "ISSUEOPS_JIRA_USER", "", "Jira user")
+	e.str(&c.jiraToken, "jira-token", "ISSUEOPS_JIRA_TOKEN", "", "Jira API token")
+	e.str(&c.commandPrefix, "command-prefix", "ISSUEOPS_COMMAND_PREFIX", "/", "prefix of slash commands in comments, e.g. / or .")
+	e.str(&c.logLevel, "log-level", "ISSUEOPS_LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	e.integer(&workers, "workers", "ISSUEOPS_WORKERS", "deliveries processed at once (default 32)")
+	e.duration(&c.jobTimeout, "job-timeout", "ISSUEOPS_JOB_TIMEOUT", time.Minute,
+		"longest one delivery may be processed; work left by a crashed process is retried after twice this")
+	e.duration(&c.shutdownTimeout, "shutdown-timeout", "ISSUEOPS_SHUTDOWN_TIMEOUT", 25*time.Second,
+		"on SIGTERM, how long in-flight work may take to finish")
+	e.duration(&c.githubTimeout, "github-timeout", "ISSUEOPS_GITHUB_TIMEOUT", 15*time.Second, "timeout of one GitHub API request")
+	e.duration(&c.retryBase, "retry-base", "ISSUEOPS_RETRY_BASE", time.Second, "first retry delay of a failed job; doubles each attempt up to 10m")
+	fs.BoolVar(&c.ackOnly, "bench-ack-only", false,
+		"BENCHMARK ONLY: verify and acknowledge deliveries without storing them (measures the HTTP ceiling; every delivery is lost)")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), "Usage: issueops serve [flags]\n\nRuns the webhook server (POST /webhook, GET /healthz, /readyz, /metrics) and the workers.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if len(e.errs) > 0 {
+		return c, usagef("%v", e.errs[0])
+	}
+	if fs.NArg() > 0 {
+		return c, usagef("unexpected argument %q", fs.Arg(0))
+	}
+	c.workers = int(workers)
+	if strings.TrimSpace(strings.ReplaceAll(c.webhookSecret, ",", "")) == "" {
+		return c, usagef("no webhook secret: set --webhook-secret or ISSUEOPS_WEBHOOK_SECRET " +
+			"(the secret of the App's webhook); refusing to accept unsigned deliveries")
+	}
+	return c, nil
+}
+
+func (c config) secrets() []string { return strings.Split(c.webhookSecret, ",") }
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, usagef("log level %q: want debug, info, warn or error", level)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+func newFlagSet(name, help string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), help+"\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	return fs
+}

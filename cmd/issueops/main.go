@@ -1,0 +1,81 @@
+// Command issueops runs a team's operations from GitHub issues. It is the one
+// binary: the webhook server and its workers, migrations, and operator tools.
+// This is the only package that sees every adapter; it parses arguments and
+// wires them together.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `issueops runs deploys, releases and environment operations from GitHub issues.
+
+Usage:
+  issueops <command> [flags]
+
+Commands:
+  serve     run the webhook server and its workers
+  migrate   bring the database schema up to date and exit
+  bench     load a running server with signed deliveries and report throughput
+  version   print the version
+
+Run "issueops <command> --help" for a command's flags. Every serve flag also
+reads an ISSUEOPS_* environment variable (listed in --help).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// run executes one subcommand and returns the process exit status: 0 on
+// success, 1 when the command failed, 2 for a usage error.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = runServe(ctx, args[1:], getenv, stderr)
+	case "migrate":
+		err = runMigrate(ctx, args[1:], getenv, stderr)
+	case "bench":
+		err = runBench(ctx, args[1:], getenv, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "issueops %s\n", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "issueops: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	var usageErr usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &usageErr):
+		fmt.Fprintf(stderr, "issueops %s: %v\n", args[0], err)
+		return 2
+	default:
+		fmt.Fprintf(stderr, "issueops %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// usageError is a mistake in the command line or configuration: exit 2.
+type usageError struct{ error }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
