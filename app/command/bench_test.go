@@ -53,3 +53,46 @@ func BenchmarkParseTooLong(b *testing.B) {
 		Parse(body, Options{})
 	}
 }
+
+// BenchmarkParseAdversarial times the slowest shapes of markdown found for
+// goldmark, at the complexity limits, each with a command so that Parse
+// cannot skip the markdown parse.
+func BenchmarkParseAdversarial(b *testing.B) {
+	const cmd = "\n\n/status"
+	fill := func(s string) string {
+		n := MaxBodyRunes - len(cmd)
+		return strings.Repeat(s, n/len(s)) + strings.Repeat("x", n%len(s)) + cmd
+	}
+	links := strings.Repeat("[a](b", MaxLinkScan/MaxBodyRunes)
+	bodies := map[string]string{
+		"links":      links + strings.Repeat("b", MaxBodyRunes-len(links)-len(cmd)) + cmd,
+		"nesting":    fill(strings.Repeat("- ", MaxNesting) + "a\n"),
+		"staircase":  staircase(MaxBodyRunes-len(cmd)) + cmd,
+		"brackets":   fill("["),
+		"emphasis":   fill("*_*_**__"),
+		"refs":       fill("[a]:\n"),
+		"refs2":      fill("[a]:b\n"),
+		"refs3":      fill("[a]:<>\n"),
+		"lazy links": fill("[a]\n(b"),
+	}
+	for name, body := range bodies {
+		if utf8.RuneCountInString(body) != MaxBodyRunes {
+			b.Fatalf("%s: %d runes", name, utf8.RuneCountInString(body))
+		}
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				Parse(body, Options{})
+			}
+		})
+	}
+}
+
+// staircase returns n bytes of list items, each nested one level deeper
+// than the last as far as MaxIndent allows.
+func staircase(n int) string {
+	var b strings.Builder
+	for d := 0; b.Len() < n; d++ {
+		b.WriteString(strings.Repeat("  ", min(d, MaxIndent/2-1)) + "- a\n")
+	}
+	return b.String()[:n]
+}

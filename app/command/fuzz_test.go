@@ -31,9 +31,13 @@ func FuzzParse(f *testing.F) {
 			opts.Prefix = "."
 		}
 		res := Parse(body, opts)
-		if utf8.RuneCountInString(body) > MaxBodyRunes && res.Outcome != Reply {
-			t.Fatalf("over-long body gave %v", res.Outcome)
+		if utf8.RuneCountInString(body) > MaxBodyRunes {
+			if res.Outcome != Reply {
+				t.Fatalf("over-long body gave %v", res.Outcome)
+			}
+			return
 		}
+		checkPrefilter(t, body, opts.prefix())
 		switch res.Outcome {
 		case Run:
 			inv := res.Invocation
@@ -46,7 +50,7 @@ func FuzzParse(f *testing.F) {
 		case Reply:
 			checkReply(t, res.Reply)
 		case Ignore:
-			if res.Reply != "" || inv(res).Name != "" {
+			if res.Reply != "" || res.Invocation.Name != "" {
 				t.Fatalf("Ignore with data %+v", res)
 			}
 		default:
@@ -55,7 +59,18 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-func inv(r Result) Invocation { return r.Invocation }
+// checkPrefilter asserts that mayHaveCommand is a superset of what the
+// markdown scan finds, so skipping goldmark never hides a command.
+func checkPrefilter(t *testing.T, body, prefix string) {
+	t.Helper()
+	src := normalizeNewlines(body)
+	if mayHaveCommand(src, prefix) || tooComplex(src, prefix) {
+		return
+	}
+	if cmds, total := findCommands(src, prefix); total > 0 {
+		t.Fatalf("prefilter missed command %q on line %d", cmds[0].name, cmds[0].line)
+	}
+}
 
 // gfm parses replies the way GitHub renders them.
 var gfm = goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser()

@@ -89,9 +89,14 @@ type found struct {
 // with it. A comment holds at most one command: a paragraph line (not code,
 // quote or HTML) that starts, after at most three columns of indentation,
 // with the prefix and a lowercase ASCII name followed by whitespace or the
-// end of the line. Anything else on the line is tokenized into arguments.
-// Parse never panics and its work is bounded by MaxBodyRunes; everything it
-// echoes into a reply goes through render.CodeSpan.
+// end of the line; lines in list items count, lines in block quotes do not.
+// The rest of the line is tokenized into arguments.
+//
+// Parse never panics and its work is bounded: a body over MaxBodyRunes is
+// refused unread, a comment with no line that could be a command is
+// ignored without parsing its markdown, and one shaped to make markdown
+// parsing slow (see MaxNesting, MaxIndent, MaxLinkScan) gets a Reply.
+// Everything it echoes into a reply goes through render.CodeSpan.
 func Parse(body string, opts Options) Result {
 	if tooLong(body) {
 		return reply(tooLongReply())

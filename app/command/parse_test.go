@@ -61,6 +61,10 @@ var recognitionCases = []parseCase{
 	ignore("tab indent is code", "\t/status"),
 	run("after a paragraph line", "Please ship it\n/deploy v1 to prod\nthanks!", "deploy", 2, "v1", "to", "prod"),
 	run("after blank lines", "hello\n\n\n/status", "status", 4),
+	run("after a backslash hard break", "hello\\\n/status", "status", 2),
+	run("after a two-space hard break", "hello  \n/status", "status", 2),
+	run("after inline code on the line above", "see `x`\n/status", "status", 2),
+	run("after an html block", "<div>\nx\n</div>\n\n/status", "status", 5),
 	run("in a list item", "- /status prod", "status", 1, "prod"),
 	run("in a loose list item", "1. first\n\n2. /queue", "queue", 3),
 	run("text continuation indented 3", "context\n   /status", "status", 2),
@@ -165,6 +169,18 @@ var limitCases = []parseCase{
 	run("multibyte body at the limit", strings.Repeat("é", MaxBodyRunes-8)+"\n/status", "status", 2),
 	replies("multibyte body over the limit", strings.Repeat("é", MaxBodyRunes+1), "too long"),
 	replies("huge body", strings.Repeat("/status\n", 1<<17), "too long"),
+	run("nesting at the limit", strings.Repeat("> ", MaxNesting)+"a\n\n/status", "status", 3),
+	replies("nesting over the limit", strings.Repeat("> ", MaxNesting+1)+"a\n\n/status", "too complex", "32"),
+	replies("list nesting over the limit", strings.Repeat("1. ", MaxNesting+1)+"a\n\n/status", "too complex"),
+	run("indent at the limit", strings.Repeat(" ", MaxIndent)+"a\n\n/status", "status", 3),
+	replies("indent over the limit", strings.Repeat(" ", MaxIndent+1)+"a\n\n/status", "too complex", "256"),
+	run("many links in short paragraphs", strings.Repeat("[a](b)\n\n", 5000)+"/status", "status", 10001),
+	run("many links in one paragraph", strings.Repeat("[a](b) ", 500)+"\n\n/status", "status", 3),
+	replies("links scanning too far", strings.Repeat("[a](b", 300)+strings.Repeat("b", 60000)+"\n\n/status", "too complex", "links"),
+	ignore("complex comment without command", strings.Repeat("> ", 10000)+strings.Repeat("[a](b", 1000)),
+	replies("long spaced thematic break counts as nesting", strings.Repeat("- ", 40)+"\n\n/status", "too complex"),
+	run("long thematic break", strings.Repeat("-", 100)+"\n\n/status", "status", 3),
+	run("thematic break under the limit", "- - -\n/status", "status", 2),
 }
 
 var argumentCases = []parseCase{
@@ -218,6 +234,9 @@ func TestParse(t *testing.T) {
 func checkParse(t *testing.T, tc parseCase) {
 	t.Helper()
 	got := Parse(tc.body, tc.opts)
+	if len(tc.body) <= MaxBodyRunes {
+		checkPrefilter(t, tc.body, tc.opts.prefix())
+	}
 	if got.Outcome != tc.want {
 		t.Fatalf("Parse(%.80q) = %v %+v, want %v", tc.body, got.Outcome, got, tc.want)
 	}

@@ -30,8 +30,8 @@ func tooLongReply() string {
 
 func tooComplexReply() string {
 	return fmt.Sprintf("This comment is too complex to read as a command: "+
-		"it nests more than %d quotes or lists on one line, or has more than %d links. "+
-		"Post the command in a comment of its own.", MaxNesting, MaxLinks)
+		"a line nests more than %d quotes or lists, a line is indented more than %d characters, "+
+		"or its links are too long or too many. Post the command in a comment of its own.", MaxNesting, MaxIndent)
 }
 
 func multipleReply(prefix string, cmds []found, total int) string {

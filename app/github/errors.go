@@ -2,6 +2,7 @@ package github
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -62,7 +63,7 @@ func primaryDelay(e *gh.RateLimitError) time.Duration {
 		}
 	}
 	if d := time.Until(e.Rate.Reset.Time); d > 0 {
-		return d + time.Second
+		return plusSecond(d)
 	}
 	return rateLimitFallback
 }
@@ -79,7 +80,7 @@ func rateLimitDelay(status int, h http.Header, message string, now time.Time) (t
 	if h.Get("X-Ratelimit-Remaining") == "0" {
 		if reset, err := strconv.ParseInt(h.Get("X-Ratelimit-Reset"), 10, 64); err == nil {
 			if d := time.Unix(reset, 0).Sub(now); d > 0 {
-				return d + time.Second, true
+				return plusSecond(d), true
 			}
 		}
 		return rateLimitFallback, true
@@ -96,7 +97,18 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 	if err != nil || secs < 0 {
 		return 0, false
 	}
+	// A value past what a Duration holds saturates instead of wrapping.
+	secs = min(secs, int(math.MaxInt64/int64(time.Second)))
 	return max(time.Duration(secs)*time.Second, time.Second), true
+}
+
+// plusSecond adds a second of slack to a wait, saturating rather than
+// wrapping to a negative wait when a reset lies absurdly far ahead.
+func plusSecond(d time.Duration) time.Duration {
+	if d > math.MaxInt64-time.Second {
+		return math.MaxInt64
+	}
+	return d + time.Second
 }
 
 // responseOf finds the HTTP response behind a go-github or ghinstallation

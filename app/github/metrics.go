@@ -2,7 +2,6 @@ package github
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -29,7 +28,9 @@ func (t *metricsTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 // /repos/acme/api/issues/12/comments → /repos/{owner}/{repo}/issues/{n}/comments.
 // A GitHub Enterprise prefix (/api/v3) is dropped.
 func RouteTemplate(path string) string {
-	path = strings.TrimPrefix(path, "/api/v3")
+	if rest, ok := strings.CutPrefix(path, "/api/v3"); ok && (rest == "" || rest[0] == '/') {
+		path = rest
+	}
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	for i, p := range parts {
 		switch {
@@ -44,7 +45,16 @@ func RouteTemplate(path string) string {
 	return "/" + strings.Join(parts, "/")
 }
 
+// isNumber reports whether s is all ASCII digits, however many: an id too
+// large for a uint64 is still an id.
 func isNumber(s string) bool {
-	_, err := strconv.ParseUint(s, 10, 64)
-	return err == nil && s != ""
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }

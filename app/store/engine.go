@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"time"
 
@@ -71,7 +72,7 @@ func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Opt
 	workers := river.NewWorkers()
 	river.AddWorker[DeliveryArgs](workers, &deliveryWorker[TTx]{e: e})
 	cfg := &river.Config{
-		Logger:               opts.Logger.With("component", "river"),
+		Logger:               riverLogger(opts.Logger),
 		JobTimeout:           opts.JobTimeout,
 		RescueStuckJobsAfter: 2 * opts.JobTimeout,
 		MaxAttempts:          opts.MaxAttempts,
@@ -110,7 +111,7 @@ func (e *engineOf[TTx]) migrate(ctx context.Context) error {
 	if err := e.migrateOwn(ctx); err != nil {
 		return err
 	}
-	migrator, err := rivermigrate.New(e.driver, &rivermigrate.Config{Logger: e.opts.Logger.With("component", "river")})
+	migrator, err := rivermigrate.New(e.driver, &rivermigrate.Config{Logger: riverLogger(e.opts.Logger)})
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
 	}
@@ -252,3 +253,23 @@ func wasRetried(job *river.Job[DeliveryArgs]) bool {
 // closeDatabase closes the connections under a running engine: tests use it
 // to show what intake does when the database is gone.
 func (e *engineOf[TTx]) closeDatabase() { e.dialect.close() }
+
+// riverLogger passes on River's warnings and errors only: at info level it
+// reports job counts every few seconds, which buries the app's own logs.
+func riverLogger(l *slog.Logger) *slog.Logger {
+	return slog.New(warnAndAbove{l.Handler()}).With("component", "river")
+}
+
+type warnAndAbove struct{ slog.Handler }
+
+func (h warnAndAbove) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn && h.Handler.Enabled(ctx, level)
+}
+
+func (h warnAndAbove) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return warnAndAbove{h.Handler.WithAttrs(attrs)}
+}
+
+func (h warnAndAbove) WithGroup(name string) slog.Handler {
+	return warnAndAbove{h.Handler.WithGroup(name)}
+}
