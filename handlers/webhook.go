@@ -4,6 +4,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -186,7 +187,8 @@ func decodeDelivery(header http.Header, body []byte) (app.Delivery, Meta, string
 			return d, meta, "content type must be application/json (set it in the webhook settings)"
 		}
 	}
-	if err := json.Unmarshal(body, &meta); err != nil {
+	// Unmarshal into a struct also accepts a bare null: rule that out too.
+	if err := json.Unmarshal(body, &meta); err != nil || !bytes.HasPrefix(bytes.TrimLeft(body, " \t\r\n"), []byte("{")) {
 		return d, meta, "body is not a JSON object"
 	}
 	d.Action, d.InstallationID = meta.Action, meta.Installation.ID

@@ -1,8 +1,10 @@
 package command
 
 import (
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -220,13 +222,16 @@ var replyCases = []parseCase{
 }
 
 func TestParse(t *testing.T) {
-	groups := map[string][]parseCase{
-		"recognition": recognitionCases, "lookalike": lookalikeCases, "markdown": markdownCases,
-		"limit": limitCases, "argument": argumentCases, "reply": replyCases,
+	groups := []struct {
+		name  string
+		cases []parseCase
+	}{
+		{"recognition", recognitionCases}, {"lookalike", lookalikeCases}, {"markdown", markdownCases},
+		{"limit", limitCases}, {"argument", argumentCases}, {"reply", replyCases},
 	}
-	for group, cases := range groups {
-		for _, tc := range cases {
-			t.Run(group+"/"+tc.name, func(t *testing.T) { checkParse(t, tc) })
+	for _, g := range groups {
+		for _, tc := range g.cases {
+			t.Run(g.name+"/"+tc.name, func(t *testing.T) { checkParse(t, tc) })
 		}
 	}
 }
@@ -266,4 +271,22 @@ func checkParse(t *testing.T, tc parseCase) {
 			t.Errorf("Ignore with data: %+v", got)
 		}
 	}
+}
+
+// TestParseConcurrent exercises the shared markdown parser from several
+// goroutines; run with -race.
+func TestParseConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			for j := range 50 {
+				body := fmt.Sprintf("text %d\n\n- /deploy v%d.%d to staging\n\n```\n/help\n```", i, i, j)
+				res := Parse(body, Options{})
+				if res.Outcome != Run || res.Invocation.Line != 3 || res.Invocation.Args[0] != fmt.Sprintf("v%d.%d", i, j) {
+					t.Errorf("Parse(%q) = %+v", body, res)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -59,7 +59,7 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "reaction: how long to send")
 	fs.StringVar(&c.fakeAddr, "fake-github", "127.0.0.1:9999", "reaction: address to serve the fake GitHub on")
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	if c.secret == "" {
 		return usagef("--webhook-secret is required")

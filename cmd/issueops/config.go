@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -105,7 +106,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return c, flagError(err)
 	}
 	if len(e.errs) > 0 {
 		return c, usagef("%v", e.errs[0])
@@ -139,4 +140,13 @@ func newFlagSet(name, help string, stderr io.Writer) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// flagError makes a flag-parsing failure a usage error (exit 2); --help
+// stays flag.ErrHelp (exit 0).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return usageError{err}
 }

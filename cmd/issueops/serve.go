@@ -56,7 +56,9 @@ func serve(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger
 		}
 		defer st.Close()
 		service := app.NewService(clients, cfg.commandPrefix, logger)
-		if err := st.Start(ctx, handlers.NewDispatcher(service, logger)); err != nil {
+		// Not ctx: River hard-stops when its start context ends. Shutdown
+		// below stops it gracefully instead.
+		if err := st.Start(context.WithoutCancel(ctx), handlers.NewDispatcher(service, logger)); err != nil {
 			return fmt.Errorf("start workers: %w", err)
 		}
 		intake, ready = st, st.Ping
@@ -184,7 +186,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	var databaseURL string
 	databaseFlag(e, &databaseURL)
 	if err := fs.Parse(args); err != nil {
-		return err
+		return flagError(err)
 	}
 	st, err := openStore(ctx, databaseURL, store.Options{})
 	if err != nil {

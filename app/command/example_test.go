@@ -1,0 +1,33 @@
+package command_test
+
+import (
+	"fmt"
+
+	"github.com/issueops/issueops/app/command"
+)
+
+func ExampleParse() {
+	for _, body := range []string{
+		"Ready to ship.\n\n/deploy v1.4.0 to staging --dry-run",
+		"/deplyo v1.4.0 to staging",
+		"/status\n/queue",
+		"/lock prod --reason \"db migration",
+		"```\n/deploy v1.4.0 to prod\n```",
+	} {
+		res := command.Parse(body, command.Options{})
+		switch res.Outcome {
+		case command.Run:
+			fmt.Printf("Run %s %q (line %d)\n", res.Invocation.Name, res.Invocation.Args, res.Invocation.Line)
+		case command.Reply:
+			fmt.Println("Reply:", res.Reply)
+		case command.Ignore:
+			fmt.Println("Ignore")
+		}
+	}
+	// Output:
+	// Run deploy ["v1.4.0" "to" "staging" "--dry-run"] (line 3)
+	// Reply: Unknown command `/deplyo`. Did you mean `/deploy`? Type `/help` for the list of commands.
+	// Reply: Only one command per comment is accepted, and this comment has 2: `/status`, `/queue`. Nothing was run; post each command in a comment of its own.
+	// Reply: `/lock` has an unterminated quote: the `"` is never closed. Close it, or remove it, and try again. Nothing was run.
+	// Ignore
+}
