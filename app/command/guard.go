@@ -8,7 +8,7 @@ import "strings"
 // lines, and many link openings whose destination or title runs on
 // ("[a](b[a](b…"). At 65,536 characters that is over a second of CPU for
 // one comment. With these limits the worst comment we found costs about
-// 50ms, and no reasonable comment comes near them.
+// 60ms, and no reasonable comment comes near them.
 const (
 	// MaxNesting is the most block quote and list markers one line may
 	// start with.
