@@ -102,9 +102,9 @@ func (s *Service) run(ctx context.Context, gh GitHub, ev CommentEvent, inv comma
 func (s *Service) postOnce(ctx context.Context, gh GitHub, ev CommentEvent, reply string) error {
 	marker := ReplyMarker(ev.CommentID)
 	if ev.Retry {
-		// Comments are listed from an hour back: a retry comes minutes after the
-		// first attempt, never an hour, and the filter keeps long threads cheap.
-		found, err := gh.HasComment(ctx, ev.Repo, ev.IssueNumber, marker, time.Now().Add(-time.Hour))
+		// Only comments updated since the delivery arrived can be ours (a
+		// minute's slack for clock skew): long threads stay cheap to search.
+		found, err := gh.HasComment(ctx, ev.Repo, ev.IssueNumber, marker, ev.ReceivedAt.Add(-time.Minute))
 		if err != nil {
 			return fmt.Errorf("look for an earlier reply: %w", err)
 		}

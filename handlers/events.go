@@ -68,6 +68,7 @@ func commentEvent(d app.Delivery, ev *github.IssueCommentEvent, retry bool) app.
 		Body:           ev.GetComment().GetBody(),
 		SenderLogin:    ev.GetSender().GetLogin(),
 		SenderType:     ev.GetSender().GetType(),
+		ReceivedAt:     d.ReceivedAt,
 		Retry:          retry,
 	}
 }

@@ -32,7 +32,7 @@ func TestGitHubFaultsNeverDuplicate(t *testing.T) {
 		{Method: "POST", Route: commentsRoute, Kind: githubtest.PrimaryRateLimit, Reset: time.Second},
 	}
 	for i, f := range faults {
-		t.Run(fmt.Sprintf("%s_%s_x%d", f.Kind, lastSegment(f.Route), max(f.Times, 1)), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s_%s_%s_x%d", f.Kind, f.Method, lastSegment(f.Route), max(f.Times, 1)), func(t *testing.T) {
 			t.Parallel()
 			fake := newFake(t, githubtest.Options{})
 			s := startServer(t, fake, func(c *config) { c.githubTimeout = 500 * time.Millisecond })
