@@ -62,7 +62,7 @@ func (e *engineOf[TTx]) judge(job *river.Job[DeliveryArgs], err error) (string, 
 	case err == nil:
 		return "processed", nil
 	case errors.As(err, &later):
-		return "snoozed", river.JobSnooze(max(later.Delay, time.Second))
+		return "snoozed", river.JobSnooze(min(max(later.Delay, time.Second), maxSnooze))
 	case errors.Is(err, app.ErrPermanent), job.Attempt >= job.MaxAttempts:
 		return "failed", nil
 	default:
@@ -99,3 +99,7 @@ func (e *engineOf[TTx]) finish(ctx context.Context, job *river.Job[DeliveryArgs]
 	}
 	return e.commit(ctx, tx)
 }
+
+// maxSnooze caps a rate-limit wait: GitHub's windows reset within the hour,
+// so a longer Retry-After or reset is a bad header, not a reason to wait.
+const maxSnooze = time.Hour
