@@ -36,15 +36,22 @@ type dialect[TTx any] struct {
 	begin    func(ctx context.Context) (TTx, error)
 	commit   func(ctx context.Context, tx TTx) error
 	rollback func(ctx context.Context, tx TTx) error
+	// beginIntake starts the transaction that stores deliveries: it must be
+	// durable on disk at commit, since GitHub is told "stored" right after.
+	// release is called after the commit or rollback.
+	beginIntake func(ctx context.Context) (tx TTx, release func(), err error)
+	// relax lets tx commit without waiting for the disk: for job bookkeeping
+	// whose loss in a power cut only means an idempotent re-run.
+	relax func(ctx context.Context, tx TTx) error
 	// execTx runs a statement in tx and returns the rows it affected.
-	execTx   func(ctx context.Context, tx TTx, query string, args ...any) (int64, error)
+	execTx func(ctx context.Context, tx TTx, query string, args ...any) (int64, error)
+	// idsTx runs a statement in tx and returns the first column of its rows.
+	idsTx    func(ctx context.Context, tx TTx, query string, args ...any) ([]string, error)
 	queryRow func(ctx context.Context, query string, args ...any) row
 	ping     func(ctx context.Context) error
 	close    func()
 	// rebind turns the ? placeholders of this package's SQL into the driver's.
 	rebind func(query string) string
-	// completeTx marks a running job completed inside tx.
-	completeTx func(ctx context.Context, tx TTx, job *river.Job[DeliveryArgs]) error
 	// lockMigrations serialises migrations across processes.
 	lockMigrations func(ctx context.Context) (unlock func(), err error)
 	migrations     []string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -95,10 +96,11 @@ func (e *engineOf[TTx]) commitBatch(batch []acceptRequest) {
 func (e *engineOf[TTx]) writeBatch(batch []acceptRequest) ([]app.Outcome, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
-	tx, err := e.begin(ctx)
+	tx, release, err := e.beginIntake(ctx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	outcomes, jobs, err := e.insertDeliveries(ctx, tx, batch)
 	if err == nil && len(jobs) > 0 {
 		_, err = e.client.InsertManyTx(ctx, tx, jobs)
@@ -113,35 +115,56 @@ func (e *engineOf[TTx]) writeBatch(batch []acceptRequest) ([]app.Outcome, error)
 	return outcomes, nil
 }
 
+// deliveryColumns are the columns intake writes, in insertDeliveries' order.
+const deliveryColumns = 8
+
+// insertDeliveries writes the batch in one multi-row INSERT … ON CONFLICT DO
+// NOTHING RETURNING id: the ids it returns are the new deliveries; any other
+// is a duplicate, of an earlier delivery or of one earlier in the batch.
 func (e *engineOf[TTx]) insertDeliveries(ctx context.Context, tx TTx, batch []acceptRequest) ([]app.Outcome, []river.InsertManyParams, error) {
-	insert := e.rebind(`INSERT INTO deliveries (id, event, action, installation_id, headers, body, received_at, status, runs)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0) ON CONFLICT (id) DO NOTHING`)
-	outcomes := make([]app.Outcome, len(batch))
-	var jobs []river.InsertManyParams
+	var q strings.Builder
+	q.WriteString(`INSERT INTO deliveries (id, event, action, installation_id, headers, body, received_at, status) VALUES `)
+	args := make([]any, 0, len(batch)*deliveryColumns)
 	for i, req := range batch {
 		d := req.delivery
 		headers, err := json.Marshal(d.Headers)
 		if err != nil {
 			return nil, nil, err
 		}
-		status, outcome := StatusIgnored, app.Ignored
+		status := StatusIgnored
 		if req.enqueue {
-			status, outcome = StatusQueued, app.Accepted
+			status = StatusQueued
 		}
-		n, err := e.execTx(ctx, tx, insert, d.ID, d.Event, d.Action, d.InstallationID, string(headers),
-			d.Body, d.ReceivedAt.UnixMilli(), status)
-		if err != nil {
-			return nil, nil, err
+		if i > 0 {
+			q.WriteString(", ")
 		}
-		if n == 0 {
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, d.ID, d.Event, d.Action, d.InstallationID, string(headers), d.Body, d.ReceivedAt.UnixMilli(), status)
+	}
+	q.WriteString(` ON CONFLICT (id) DO NOTHING RETURNING id`)
+	inserted, err := e.idsTx(ctx, tx, e.rebind(q.String()), args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	isNew := make(map[string]bool, len(inserted))
+	for _, id := range inserted {
+		isNew[id] = true
+	}
+	outcomes := make([]app.Outcome, len(batch))
+	var jobs []river.InsertManyParams
+	for i, req := range batch {
+		id := req.delivery.ID
+		switch {
+		case !isNew[id]:
 			outcomes[i] = app.Duplicate
-			continue
-		}
-		outcomes[i] = outcome
-		if req.enqueue {
-			jobs = append(jobs, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: d.ID},
+		case req.enqueue:
+			outcomes[i] = app.Accepted
+			jobs = append(jobs, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id},
 				InsertOpts: &river.InsertOpts{MaxAttempts: e.opts.MaxAttempts}})
+		default:
+			outcomes[i] = app.Ignored
 		}
+		isNew[id] = false // a second copy in the same batch is a duplicate
 	}
 	return outcomes, jobs, nil
 }

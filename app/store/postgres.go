@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
@@ -45,6 +44,21 @@ func openPostgres(ctx context.Context, url string, opts Options) (engine, error)
 		begin:    func(ctx context.Context) (pgx.Tx, error) { return pool.Begin(ctx) },
 		commit:   func(ctx context.Context, tx pgx.Tx) error { return tx.Commit(ctx) },
 		rollback: func(ctx context.Context, tx pgx.Tx) error { return tx.Rollback(ctx) },
+		beginIntake: func(ctx context.Context) (pgx.Tx, func(), error) {
+			tx, err := pool.Begin(ctx)
+			return tx, func() {}, err
+		},
+		relax: func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off")
+			return err
+		},
+		idsTx: func(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]string, error) {
+			rows, err := tx.Query(ctx, q, args...)
+			if err != nil {
+				return nil, err
+			}
+			return pgx.CollectRows(rows, pgx.RowTo[string])
+		},
 		execTx: func(ctx context.Context, tx pgx.Tx, q string, args ...any) (int64, error) {
 			tag, err := tx.Exec(ctx, q, args...)
 			return tag.RowsAffected(), err
@@ -53,10 +67,6 @@ func openPostgres(ctx context.Context, url string, opts Options) (engine, error)
 		ping:     pool.Ping,
 		close:    pool.Close,
 		rebind:   rebindDollar,
-		completeTx: func(ctx context.Context, tx pgx.Tx, job *river.Job[DeliveryArgs]) error {
-			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
-			return err
-		},
 		lockMigrations: func(ctx context.Context) (func(), error) {
 			conn, err := pool.Acquire(ctx)
 			if err != nil {

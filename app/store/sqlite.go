@@ -28,10 +28,10 @@ var sqliteMigrations = []string{
 }
 
 // sqliteDSN builds the modernc.org/sqlite DSN: WAL so readers never block the
-// writer, a busy timeout instead of SQLITE_BUSY errors, synchronous=NORMAL
-// (durable at every checkpoint and safe in WAL mode against application
-// crashes), and BEGIN IMMEDIATE for every transaction so writers queue on the
-// lock up front instead of failing when they upgrade.
+// writer, a busy timeout instead of SQLITE_BUSY errors, synchronous=NORMAL for
+// job bookkeeping (safe against a process crash; intake raises it to FULL, see
+// beginSynchronous), and BEGIN IMMEDIATE for every transaction so writers
+// queue on the lock up front instead of failing when they upgrade.
 func sqliteDSN(path string) (string, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
 		return "", fmt.Errorf("sqlite:// needs a file path without ? or #, got %q", path)
@@ -57,9 +57,18 @@ func openSQLite(path string, opts Options) (engine, error) {
 	db.SetMaxIdleConns(1)
 	db.SetConnMaxLifetime(0)
 	d := dialect[*sql.Tx]{
-		begin:    func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
-		commit:   func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
-		rollback: func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+		begin:       func(ctx context.Context) (*sql.Tx, error) { return db.BeginTx(ctx, nil) },
+		commit:      func(_ context.Context, tx *sql.Tx) error { return tx.Commit() },
+		rollback:    func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
+		beginIntake: func(ctx context.Context) (*sql.Tx, func(), error) { return beginSynchronous(ctx, db) },
+		relax:       func(context.Context, *sql.Tx) error { return nil }, // NORMAL is the connection's default
+		idsTx: func(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {
+			rows, err := tx.QueryContext(ctx, q, args...)
+			if err != nil {
+				return nil, err
+			}
+			return scanIDs(rows)
+		},
 		execTx: func(ctx context.Context, tx *sql.Tx, q string, args ...any) (int64, error) {
 			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {
@@ -71,10 +80,6 @@ func openSQLite(path string, opts Options) (engine, error) {
 		ping:     db.PingContext,
 		close:    func() { _ = db.Close() },
 		rebind:   func(q string) string { return q },
-		completeTx: func(ctx context.Context, tx *sql.Tx, job *river.Job[DeliveryArgs]) error {
-			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
-			return err
-		},
 		// BEGIN IMMEDIATE already serialises writers across processes.
 		lockMigrations: func(context.Context) (func(), error) { return func() {}, nil },
 		migrations:     sqliteMigrations,
@@ -88,4 +93,42 @@ func openSQLite(path string, opts Options) (engine, error) {
 		},
 	}
 	return newEngine(d, riversqlite.New(db), opts)
+}
+
+// beginSynchronous starts a transaction on a connection set to
+// synchronous=FULL, so that its commit is on disk (the WAL fsynced) before
+// GitHub hears that the delivery is stored. The connection goes back to
+// NORMAL when released.
+func beginSynchronous(ctx context.Context, db *sql.DB) (*sql.Tx, func(), error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=FULL"); err != nil {
+		_ = conn.Close()
+		return nil, nil, err
+	}
+	release := func() {
+		_, _ = conn.ExecContext(context.Background(), "PRAGMA synchronous=NORMAL")
+		_ = conn.Close()
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return tx, release, nil
+}
+
+func scanIDs(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
