@@ -863,19 +863,6 @@ func retryIn(lo, hi time.Duration) func(*testing.T, error) {
 	return func(t *testing.T, err error) { t.Helper(); wantRetryAfter(t, err, lo, hi) }
 }
 
-// isDigits reports whether s is a non-empty run of ASCII digits.
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 func FuzzRouteTemplate(f *testing.F) {
 	for _, s := range []string{
 		"", "/", "//", "/api/v3", "/api/v3/", "/api/v3/api/v3/1", "/api/v31/2",
@@ -894,7 +881,7 @@ func FuzzRouteTemplate(f *testing.F) {
 		// kept as it was; so no numeric segment may be left at all.
 		outSegs := strings.Split(strings.TrimPrefix(out, "/"), "/")
 		for i, s := range outSegs {
-			if isDigits(s) {
+			if isNumber(s) {
 				t.Fatalf("RouteTemplate(%q) = %q keeps the number %q (segment %d)", path, out, s, i)
 			}
 		}
@@ -911,7 +898,7 @@ func FuzzRouteTemplate(f *testing.F) {
 			if outSegs[i] != s && !strings.HasPrefix(outSegs[i], "{") {
 				t.Fatalf("RouteTemplate(%q) = %q: segment %d %q became %q", path, out, i, s, outSegs[i])
 			}
-			if isDigits(s) && outSegs[i] == s {
+			if isNumber(s) && outSegs[i] == s {
 				t.Fatalf("RouteTemplate(%q) = %q: numeric segment %d kept", path, out, i)
 			}
 		}

@@ -143,15 +143,21 @@ func startServer(t *testing.T, fake *githubtest.Server, opts ...serverOption) *s
 		}
 	})
 	t.Cleanup(s.stop)
+	waitReady(t, s.url)
+	return s
+}
+
+// waitReady waits until the server at url answers /readyz with 200.
+func waitReady(t testing.TB, url string) {
+	t.Helper()
 	waitFor(t, "server ready", func() bool {
-		resp, err := http.Get(s.url + "/readyz")
+		resp, err := http.Get(url + "/readyz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == 200
 	})
-	return s
 }
 
 func newFake(t *testing.T, opts githubtest.Options) *githubtest.Server {

@@ -46,14 +46,7 @@ func startProcess(t *testing.T, addr, secret string, args ...string) *process {
 	p := &process{t: t, cmd: cmd, url: "http://" + addr, done: make(chan error, 1)}
 	go func() { p.done <- cmd.Wait() }()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
-	waitFor(t, "the process to be ready", func() bool {
-		resp, err := http.Get(p.url + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	waitReady(t, p.url)
 	return p
 }
 
