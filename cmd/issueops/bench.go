@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +45,7 @@ type benchConfig struct {
 
 func runBench(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", benchHelp, stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
+	e := newEnvFlags(fs, getenv)
 	var c benchConfig
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "base URL of the running server")
 	e.str(&c.secret, "webhook-secret", "ISSUEOPS_WEBHOOK_SECRET", "", "the server's webhook secret (its first one)")
@@ -58,15 +59,13 @@ func runBench(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&c.rate, "rate", 100, "reaction: comments per second")
 	fs.DurationVar(&c.duration, "duration", 20*time.Second, "reaction: how long to send")
 	fs.StringVar(&c.fakeAddr, "fake-github", "127.0.0.1:9999", "reaction: address to serve the fake GitHub on")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parse(args); err != nil {
+		return err
 	}
 	if c.secret == "" {
 		return usagef("--webhook-secret is required")
 	}
-	if idx := bytes.IndexByte([]byte(c.secret), ','); idx >= 0 {
-		c.secret = c.secret[:idx]
-	}
+	c.secret, _, _ = strings.Cut(c.secret, ",")
 	switch c.mode {
 	case "intake":
 		return benchIntake(ctx, c, stdout)

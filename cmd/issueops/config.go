@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -28,41 +27,56 @@ type config struct {
 	ackOnly                          bool
 }
 
-// envFlags registers flags whose defaults come from the environment.
+// envFlags registers flags that an environment variable can set. The
+// variable is applied after parsing, to the flags the command line did not
+// set, and never becomes a flag's printed default: --help and usage errors
+// must not show a secret taken from the environment.
 type envFlags struct {
 	fs     *flag.FlagSet
 	getenv func(string) string
-	errs   []error
+	envs   map[string]string // flag name → variable
+}
+
+func newEnvFlags(fs *flag.FlagSet, getenv func(string) string) *envFlags {
+	return &envFlags{fs: fs, getenv: getenv, envs: map[string]string{}}
 }
 
 func (e *envFlags) str(p *string, name, env, def, help string) {
-	if v := e.getenv(env); v != "" {
-		def = v
-	}
+	e.envs[name] = env
 	e.fs.StringVar(p, name, def, help+" ["+env+"]")
 }
 
 func (e *envFlags) duration(p *time.Duration, name, env string, def time.Duration, help string) {
-	if v := e.getenv(env); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("%s: %w", env, err))
-		}
-		def = d
-	}
+	e.envs[name] = env
 	e.fs.DurationVar(p, name, def, help+" ["+env+"]")
 }
 
 func (e *envFlags) integer(p *int64, name, env string, help string) {
-	var def int64
-	if v := e.getenv(env); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			e.errs = append(e.errs, fmt.Errorf("%s: not a number", env))
-		}
-		def = n
+	e.envs[name] = env
+	e.fs.Int64Var(p, name, 0, help+" ["+env+"]")
+}
+
+// parse parses args, then fills every flag not given on the command line from
+// its environment variable. A bad value names the variable, not its value.
+func (e *envFlags) parse(args []string) error {
+	if err := e.fs.Parse(args); err != nil {
+		return flagError(err)
 	}
-	e.fs.Int64Var(p, name, def, help+" ["+env+"]")
+	given := map[string]bool{}
+	e.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for name, env := range e.envs {
+		v := e.getenv(env)
+		if v == "" || given[name] {
+			continue
+		}
+		if err := e.fs.Set(name, v); err != nil {
+			return usagef("%s: not a valid value for --%s", env, name)
+		}
+	}
+	if e.fs.NArg() > 0 {
+		return usagef("unexpected argument %q", e.fs.Arg(0))
+	}
+	return nil
 }
 
 func databaseFlag(e *envFlags, p *string) {
@@ -73,9 +87,8 @@ func databaseFlag(e *envFlags, p *string) {
 // parseServeFlags reads the serve configuration from args and the environment.
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
+	fs := newFlagSet("serve", "Usage: issueops serve [flags]\n\nRuns the webhook server (POST /webhook, GET /healthz, /readyz, /metrics) and the workers.\n", stderr)
+	e := newEnvFlags(fs, getenv)
 	var workers int64
 	e.str(&c.addr, "addr", "ISSUEOPS_ADDR", ":8080", "address to listen on")
 	databaseFlag(e, &c.databaseURL)
@@ -101,18 +114,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	e.duration(&c.retryBase, "retry-base", "ISSUEOPS_RETRY_BASE", time.Second, "first retry delay of a failed job; doubles each attempt up to 10m")
 	fs.BoolVar(&c.ackOnly, "bench-ack-only", false,
 		"BENCHMARK ONLY: verify and acknowledge deliveries without storing them (measures the HTTP ceiling; every delivery is lost)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: issueops serve [flags]\n\nRuns the webhook server (POST /webhook, GET /healthz, /readyz, /metrics) and the workers.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		return c, flagError(err)
-	}
-	if len(e.errs) > 0 {
-		return c, usagef("%v", e.errs[0])
-	}
-	if fs.NArg() > 0 {
-		return c, usagef("unexpected argument %q", fs.Arg(0))
+	if err := e.parse(args); err != nil {
+		return c, err
 	}
 	c.workers = int(workers)
 	if strings.TrimSpace(strings.ReplaceAll(c.webhookSecret, ",", "")) == "" {

@@ -35,7 +35,10 @@ reads an ISSUEOPS_* environment variable (listed in --help).
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal ends the process at once
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
@@ -55,6 +58,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "bench":
 		err = runBench(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
+		if len(args) > 1 {
+			fmt.Fprint(stdout, "Usage: issueops version\n\nPrints the version of this binary.\n")
+			break
+		}
 		fmt.Fprintf(stdout, "issueops %s\n", version)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)

@@ -206,6 +206,7 @@ func TestHelpAndVersion(t *testing.T) {
 		{[]string{"migrate", "--help"}, 0, []string{"ISSUEOPS_DATABASE_URL"}},
 		{[]string{"bench", "--help"}, 0, []string{"-concurrency", "-mode", "deliveries/s"}},
 		{[]string{"version"}, 0, []string{"issueops "}},
+		{[]string{"version", "--help"}, 0, []string{"Usage: issueops version"}},
 		{[]string{"--help"}, 0, []string{"serve", "migrate", "bench", "version"}},
 		{[]string{}, 2, []string{"Usage"}},
 		{[]string{"frobnicate"}, 2, []string{"unknown command"}},
@@ -241,4 +242,38 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// Values from the environment never show in usage output: a typo in a
+// container's arguments must not print its secrets into the logs.
+func TestUsageNeverPrintsEnvironmentSecrets(t *testing.T) {
+	env := map[string]string{"ISSUEOPS_WEBHOOK_SECRET": "env-webhook-secret-1", "ISSUEOPS_GITHUB_TOKEN": "env-gh-token-2",
+		"ISSUEOPS_JIRA_TOKEN": "env-jira-token-3", "ISSUEOPS_SLACK_TOKEN": "env-slack-token-4",
+		"ISSUEOPS_DATABASE_URL": "postgres://u:env-db-password-5@127.0.0.1:1/x"}
+	for _, args := range [][]string{{"serve", "--help"}, {"serve", "--bogus"}, {"migrate", "--help"}, {"bench", "--nope"}} {
+		var out syncBuffer
+		run(context.Background(), args, func(k string) string { return env[k] }, &out, &out)
+		for _, secret := range env {
+			if strings.Contains(out.String(), strings.TrimPrefix(secret, "postgres://u:")[:12]) {
+				t.Errorf("issueops %v printed a value from the environment:\n%s", args, out.String())
+			}
+		}
+	}
+}
+
+func TestEnvironmentConfiguresServe(t *testing.T) {
+	env := map[string]string{"ISSUEOPS_WEBHOOK_SECRET": "a,b", "ISSUEOPS_WORKERS": "3", "ISSUEOPS_JOB_TIMEOUT": "7s",
+		"ISSUEOPS_ADDR": "127.0.0.1:1234"}
+	c, err := parseServeFlags([]string{"--addr", "127.0.0.1:5678"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.workers != 3 || c.jobTimeout != 7*time.Second || c.addr != "127.0.0.1:5678" || len(c.secrets()) != 2 {
+		t.Errorf("config %+v: want workers 3, job timeout 7s, the flag's address over the variable's, two secrets", c)
+	}
+	env["ISSUEOPS_WORKERS"] = "many"
+	if _, err := parseServeFlags(nil, func(k string) string { return env[k] }, io.Discard); err == nil ||
+		!strings.Contains(err.Error(), "ISSUEOPS_WORKERS") || strings.Contains(err.Error(), "many") {
+		t.Errorf("bad ISSUEOPS_WORKERS: %v; want an error naming the variable, not its value", err)
+	}
 }

@@ -182,11 +182,11 @@ func databaseKind(cfg config, st *store.Store) string {
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
 	fs := newFlagSet("migrate", "Usage: issueops migrate [flags]\n\nBrings the database schema up to date (serve also does this at start) and exits.\n", stderr)
-	e := &envFlags{fs: fs, getenv: getenv}
+	e := newEnvFlags(fs, getenv)
 	var databaseURL string
 	databaseFlag(e, &databaseURL)
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+	if err := e.parse(args); err != nil {
+		return err
 	}
 	st, err := openStore(ctx, databaseURL, store.Options{})
 	if err != nil {
