@@ -45,9 +45,6 @@ type CommentEvent struct {
 	// ReceivedAt is when the delivery reached intake: nothing this event
 	// caused can be older.
 	ReceivedAt time.Time
-	// Retry is set when an earlier run of this delivery may have written
-	// something: every write then first checks whether it already happened.
-	Retry bool
 }
 
 // Reactions the app leaves on a comment.
@@ -61,17 +58,19 @@ const (
 
 // GitHub is what the Service needs from GitHub, for one installation.
 //
-// Contract: every method is safe to call again after a failure or a dropped
-// response. AddCommentReaction is idempotent on GitHub's side (the same user
-// and content again answers 200 with the existing reaction). Errors are
+// Contract: AddCommentReaction is idempotent on GitHub's side (the same user
+// and content again answers 200 with the existing reaction); CreateComment is
+// not, so callers look first with HasComment. Errors are
 // classified with the error types of this package: a *RetryAfterError for rate
 // limits, an error wrapping ErrPermanent for requests that will never succeed,
 // anything else is transient.
 type GitHub interface {
 	AddCommentReaction(ctx context.Context, repo Repo, commentID int64, content string) error
 	CreateComment(ctx context.Context, repo Repo, issue int, body string) error
-	// HasComment reports whether the issue has a comment, updated at or after
-	// since, whose body contains marker. It reads every page.
+	// HasComment reports whether the issue has a comment by the app itself
+	// (Self), updated at or after since, whose body contains marker. It reads
+	// every page. Comments by anyone else never count, so nobody can
+	// suppress a reply by pasting its marker.
 	HasComment(ctx context.Context, repo Repo, issue int, marker string, since time.Time) (bool, error)
 	// Self is the login the app writes as; its own comments are ignored.
 	Self(ctx context.Context) (string, error)

@@ -72,6 +72,15 @@ var headersKept = []string{"X-GitHub-Event", "X-GitHub-Delivery", "X-GitHub-Hook
 // with its job in one transaction and answers 202. It never calls GitHub.
 func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	event := r.Header.Get("X-GitHub-Event")
+	// Refuse what cannot pass before reading up to 25 MiB of it.
+	if r.ContentLength > MaxBodyBytes {
+		h.reject(w, event, http.StatusRequestEntityTooLarge, "payload too large")
+		return
+	}
+	if sig := r.Header.Get("X-Hub-Signature-256"); !strings.HasPrefix(sig, "sha256=") || len(sig) != len("sha256=")+2*sha256.Size {
+		h.reject(w, event, http.StatusUnauthorized, "signature missing or wrong")
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError

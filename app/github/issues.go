@@ -36,8 +36,12 @@ func (c *Client) CreateComment(ctx context.Context, repo app.Repo, issue int, bo
 }
 
 // HasComment looks through every page of the issue's comments updated since
-// the given time for one whose body contains marker.
+// the given time for one by the app itself whose body contains marker.
 func (c *Client) HasComment(ctx context.Context, repo app.Repo, issue int, marker string, since time.Time) (bool, error) {
+	self, err := c.Self(ctx)
+	if err != nil {
+		return false, err
+	}
 	opts := &gh.IssueListCommentsOptions{Since: &since, ListOptions: gh.ListOptions{PerPage: 100}}
 	for {
 		comments, resp, err := c.gh.Issues.ListComments(ctx, repo.Owner, repo.Name, issue, opts)
@@ -45,7 +49,7 @@ func (c *Client) HasComment(ctx context.Context, repo app.Repo, issue int, marke
 			return false, classify(err)
 		}
 		for _, comment := range comments {
-			if strings.Contains(comment.GetBody(), marker) {
+			if strings.EqualFold(comment.GetUser().GetLogin(), self) && strings.Contains(comment.GetBody(), marker) {
 				return true, nil
 			}
 		}

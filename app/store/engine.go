@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -45,6 +44,8 @@ type dialect[TTx any] struct {
 	relax func(ctx context.Context, tx TTx) error
 	// execTx runs a statement in tx and returns the rows it affected.
 	execTx func(ctx context.Context, tx TTx, query string, args ...any) (int64, error)
+	// queryRowTx runs a single-row query in tx.
+	queryRowTx func(ctx context.Context, tx TTx, query string, args ...any) row
 	// idsTx runs a statement in tx and returns the first column of its rows.
 	idsTx    func(ctx context.Context, tx TTx, query string, args ...any) ([]string, error)
 	queryRow func(ctx context.Context, query string, args ...any) row
@@ -128,47 +129,40 @@ func (e *engineOf[TTx]) migrate(ctx context.Context) error {
 	return nil
 }
 
-// migrateOwn applies this package's numbered migrations, each in its own
-// transaction with its version row, so a crash leaves no half-applied step.
+// migrateOwn applies this package's numbered migrations in one transaction
+// that also reads the current version, so two processes starting together
+// cannot both apply the same step (SQLite: BEGIN IMMEDIATE; PostgreSQL: the
+// advisory lock of lockMigrations).
 func (e *engineOf[TTx]) migrateOwn(ctx context.Context) error {
 	tx, err := e.begin(ctx)
 	if err != nil {
 		return err
 	}
-	if _, err := e.execTx(ctx, tx, `CREATE TABLE IF NOT EXISTS issueops_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
-		_ = e.rollback(ctx, tx)
-		return fmt.Errorf("create migrations table: %w", err)
-	}
-	if err := e.commit(ctx, tx); err != nil {
-		return err
-	}
-	var current int
-	if err := e.queryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM issueops_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	for i := current; i < len(e.migrations); i++ {
-		if err := e.applyMigration(ctx, i+1, e.migrations[i]); err != nil {
-			return fmt.Errorf("migration %d: %w", i+1, err)
-		}
-	}
-	return nil
-}
-
-func (e *engineOf[TTx]) applyMigration(ctx context.Context, version int, ddl string) error {
-	tx, err := e.begin(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := e.execTx(ctx, tx, ddl); err != nil {
-		_ = e.rollback(ctx, tx)
-		return err
-	}
-	if _, err := e.execTx(ctx, tx, e.rebind(`INSERT INTO issueops_migrations (version, applied_at) VALUES (?, ?)`),
-		version, time.Now().UnixMilli()); err != nil {
+	if err := e.applyMigrations(ctx, tx); err != nil {
 		_ = e.rollback(ctx, tx)
 		return err
 	}
 	return e.commit(ctx, tx)
+}
+
+func (e *engineOf[TTx]) applyMigrations(ctx context.Context, tx TTx) error {
+	if _, err := e.execTx(ctx, tx, `CREATE TABLE IF NOT EXISTS issueops_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	var current int
+	if err := e.queryRowTx(ctx, tx, `SELECT COALESCE(MAX(version), 0) FROM issueops_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for i := current; i < len(e.migrations); i++ {
+		if _, err := e.execTx(ctx, tx, e.migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := e.execTx(ctx, tx, e.rebind(`INSERT INTO issueops_migrations (version, applied_at) VALUES (?, ?)`),
+			i+1, time.Now().UnixMilli()); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
 }
 
 func (e *engineOf[TTx]) start(ctx context.Context, p Processor) error {
@@ -187,15 +181,21 @@ func (e *engineOf[TTx]) stop(ctx context.Context) error {
 	return nil
 }
 
+const selectDelivery = `SELECT id, event, action, installation_id, headers, body, received_at, status, runs
+	FROM deliveries WHERE id = ?`
+
 func (e *engineOf[TTx]) delivery(ctx context.Context, id string) (StoredDelivery, error) {
+	return e.readDelivery(e.queryRow(ctx, e.rebind(selectDelivery), id))
+}
+
+// readDelivery scans a row of selectDelivery.
+func (e *engineOf[TTx]) readDelivery(r row) (StoredDelivery, error) {
 	var (
 		sd       StoredDelivery
 		headers  string
 		received int64
 	)
-	err := e.queryRow(ctx, e.rebind(`SELECT id, event, action, installation_id, headers, body, received_at, status, runs
-		FROM deliveries WHERE id = ?`), id).Scan(&sd.ID, &sd.Event, &sd.Action, &sd.InstallationID,
-		&headers, &sd.Body, &received, &sd.Status, &sd.Runs)
+	err := r.Scan(&sd.ID, &sd.Event, &sd.Action, &sd.InstallationID, &headers, &sd.Body, &received, &sd.Status, &sd.Runs)
 	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, pgx.ErrNoRows) {
 		return sd, ErrNotFound
 	}
@@ -250,16 +250,6 @@ func (p *retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	jitter := time.Duration(float64(delay) * (0.9 + 0.2*rand.Float64()))
 	return time.Now().Add(jitter)
 }
-
-// wasRetried reports whether an earlier run of job may have done some of its
-// writes: a later attempt, or the same attempt after a snooze.
-func wasRetried(job *river.Job[DeliveryArgs]) bool {
-	return job.Attempt > 1 || bytes.Contains(job.Metadata, []byte(`"snoozes"`))
-}
-
-// closeDatabase closes the connections under a running engine: tests use it
-// to show what intake does when the database is gone.
-func (e *engineOf[TTx]) closeDatabase() { e.dialect.close() }
 
 // riverLogger passes on River's warnings and errors only: at info level it
 // reports job counts every few seconds, which buries the app's own logs.

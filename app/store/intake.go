@@ -15,8 +15,9 @@ import (
 // maxBatch caps how many deliveries one group commit writes.
 const maxBatch = 256
 
-// commitTimeout bounds one group commit: past it the batch is answered with
-// app.ErrUnavailable (a 503) instead of holding GitHub's request open.
+// commitTimeout bounds one batch, retries of its rows included: past it the
+// batch is answered with app.ErrUnavailable (a 503) instead of holding
+// GitHub's requests open.
 const commitTimeout = 10 * time.Second
 
 type acceptRequest struct {
@@ -42,10 +43,15 @@ func (e *engineOf[TTx]) accept(ctx context.Context, d app.Delivery, enqueue bool
 	case <-e.done:
 		return "", app.ErrUnavailable
 	}
-	// Once queued the request is always answered, so wait even if ctx ends:
-	// the caller must learn whether its delivery was stored.
-	res := <-req.result
-	return res.outcome, res.err
+	// Wait even if ctx ends: the caller must learn whether its delivery was
+	// stored. Only a closing store stops the wait; a delivery it did commit
+	// is then a duplicate when GitHub sends it again.
+	select {
+	case res := <-req.result:
+		return res.outcome, res.err
+	case <-e.done:
+		return "", app.ErrUnavailable
+	}
 }
 
 // commitLoop takes whatever requests are waiting, up to maxBatch, and writes
@@ -69,17 +75,20 @@ func (e *engineOf[TTx]) commitLoop() {
 				break fill
 			}
 		}
-		e.commitBatch(batch)
+		ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
+		e.commitBatch(ctx, batch)
+		cancel()
 	}
 }
 
 // commitBatch writes batch; if the batch fails as a whole, each delivery is
-// tried alone so that one bad row cannot fail the others.
-func (e *engineOf[TTx]) commitBatch(batch []acceptRequest) {
-	outcomes, err := e.writeBatch(batch)
-	if err != nil && len(batch) > 1 {
+// tried alone so that one bad row cannot fail the others, all within ctx's
+// one deadline, so a database that is down fails the batch quickly.
+func (e *engineOf[TTx]) commitBatch(ctx context.Context, batch []acceptRequest) {
+	outcomes, err := e.writeBatch(ctx, batch)
+	if err != nil && len(batch) > 1 && ctx.Err() == nil {
 		for _, req := range batch {
-			e.commitBatch([]acceptRequest{req})
+			e.commitBatch(ctx, []acceptRequest{req})
 		}
 		return
 	}
@@ -93,9 +102,7 @@ func (e *engineOf[TTx]) commitBatch(batch []acceptRequest) {
 	}
 }
 
-func (e *engineOf[TTx]) writeBatch(batch []acceptRequest) ([]app.Outcome, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
-	defer cancel()
+func (e *engineOf[TTx]) writeBatch(ctx context.Context, batch []acceptRequest) ([]app.Outcome, error) {
 	tx, release, err := e.beginIntake(ctx)
 	if err != nil {
 		return nil, err
@@ -159,8 +166,7 @@ func (e *engineOf[TTx]) insertDeliveries(ctx context.Context, tx TTx, batch []ac
 			outcomes[i] = app.Duplicate
 		case req.enqueue:
 			outcomes[i] = app.Accepted
-			jobs = append(jobs, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id},
-				InsertOpts: &river.InsertOpts{MaxAttempts: e.opts.MaxAttempts}})
+			jobs = append(jobs, river.InsertManyParams{Args: DeliveryArgs{DeliveryID: id}})
 		default:
 			outcomes[i] = app.Ignored
 		}

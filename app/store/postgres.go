@@ -52,6 +52,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (engine, error)
 			_, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off")
 			return err
 		},
+		queryRowTx: func(ctx context.Context, tx pgx.Tx, q string, args ...any) row { return tx.QueryRow(ctx, q, args...) },
 		idsTx: func(ctx context.Context, tx pgx.Tx, q string, args ...any) ([]string, error) {
 			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {

@@ -62,6 +62,9 @@ func openSQLite(path string, opts Options) (engine, error) {
 		rollback:    func(_ context.Context, tx *sql.Tx) error { return tx.Rollback() },
 		beginIntake: func(ctx context.Context) (*sql.Tx, func(), error) { return beginSynchronous(ctx, db) },
 		relax:       func(context.Context, *sql.Tx) error { return nil }, // NORMAL is the connection's default
+		queryRowTx: func(ctx context.Context, tx *sql.Tx, q string, args ...any) row {
+			return tx.QueryRowContext(ctx, q, args...)
+		},
 		idsTx: func(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]string, error) {
 			rows, err := tx.QueryContext(ctx, q, args...)
 			if err != nil {

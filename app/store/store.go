@@ -24,12 +24,12 @@ const (
 )
 
 // Processor handles one stored delivery. Contract: Process may be called more
-// than once for the same delivery (a crash, a retry); retry is false only when
-// no earlier run can have written anything. A returned *app.RetryAfterError reschedules the delivery after its
+// than once for the same delivery (a crash, a retry, a shutdown), so every
+// write it makes must first check whether an earlier run made it. A returned *app.RetryAfterError reschedules the delivery after its
 // delay, an error wrapping app.ErrPermanent gives up, any other error retries
 // with backoff.
 type Processor interface {
-	Process(ctx context.Context, d app.Delivery, retry bool) error
+	Process(ctx context.Context, d app.Delivery) error
 }
 
 // Options configure Open.
@@ -156,7 +156,7 @@ func (s *Store) Close() { s.close() }
 type StoredDelivery struct {
 	app.Delivery
 	Status string
-	Runs   int // completed processings: more than 1 would mean a delivery ran twice
+	Runs   int // times a worker took the delivery up: more than 1 means it ran again
 }
 
 // Stats summarises a set of deliveries.
@@ -165,7 +165,7 @@ type Stats struct {
 	Processed int // status processed
 	Ignored   int
 	Failed    int
-	RunTwice  int // rows with runs > 1
+	RunTwice  int // rows taken up more than once (a retry, a crash, or a duplicate job)
 }
 
 // ErrNotFound is returned for an unknown delivery id.

@@ -23,7 +23,7 @@ func (w *deliveryWorker[TTx]) Work(ctx context.Context, job *river.Job[DeliveryA
 }
 
 func (e *engineOf[TTx]) work(ctx context.Context, job *river.Job[DeliveryArgs]) error {
-	sd, err := e.delivery(ctx, job.Args.DeliveryID)
+	sd, err := e.takeUp(ctx, job.Args.DeliveryID)
 	if errors.Is(err, ErrNotFound) {
 		return river.JobCancel(err)
 	}
@@ -31,25 +31,49 @@ func (e *engineOf[TTx]) work(ctx context.Context, job *river.Job[DeliveryArgs]) 
 		return err
 	}
 	if sd.Status == StatusProcessed || sd.Status == StatusFailed {
-		return nil // finished by an earlier run whose completion was lost
+		return nil // finished by an earlier run whose job completion was lost
 	}
 	started := time.Now()
-	perr := e.processor.Process(ctx, sd.Delivery, wasRetried(job))
+	perr := e.processor.Process(ctx, sd.Delivery)
 	outcome, result := e.judge(job, perr)
 	e.observe(sd.Event, outcome, time.Since(started))
+	// The bookkeeping below must land even when shutdown cancels ctx:
+	// otherwise a finished delivery would be processed again.
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	switch outcome {
 	case "processed":
-		return e.finish(ctx, job, StatusProcessed)
+		return e.finish(finishCtx, job, StatusProcessed)
 	case "failed":
 		e.opts.Logger.Error("delivery failed for good", "delivery_id", sd.ID, "event", sd.Event, "attempt", job.Attempt, "err", perr)
-		if err := e.finish(ctx, job, StatusFailed); err != nil {
-			return err
-		}
-		return nil
+		return e.finish(finishCtx, job, StatusFailed)
 	default:
 		e.opts.Logger.Warn("delivery will be retried", "delivery_id", sd.ID, "event", sd.Event, "attempt", job.Attempt, "err", perr)
 		return result
 	}
+}
+
+// takeUp counts one more run of the delivery and reads it. runs counts every
+// time a worker takes the delivery up, so a delivery run twice (a duplicate
+// job, or a retry) shows as runs > 1.
+func (e *engineOf[TTx]) takeUp(ctx context.Context, id string) (StoredDelivery, error) {
+	tx, err := e.begin(ctx)
+	if err != nil {
+		return StoredDelivery{}, err
+	}
+	err = e.relax(ctx, tx)
+	if err == nil {
+		_, err = e.execTx(ctx, tx, e.rebind(`UPDATE deliveries SET runs = runs + 1 WHERE id = ?`), id)
+	}
+	var sd StoredDelivery
+	if err == nil {
+		sd, err = e.readDelivery(e.queryRowTx(ctx, tx, e.rebind(selectDelivery), id))
+	}
+	if err != nil {
+		_ = e.rollback(ctx, tx)
+		return sd, err
+	}
+	return sd, e.commit(ctx, tx)
 }
 
 // judge decides what a processing error means for the job: done, failed for
@@ -76,8 +100,7 @@ func (e *engineOf[TTx]) observe(event, outcome string, d time.Duration) {
 
 // finish records the delivery's final status; River then completes the job
 // in its own batches. A crash between the two only re-runs the job, which
-// finds the status here and stops. runs counts successful processings: the
-// load command reports any delivery with more than one. The commit need not
+// finds the status here and stops. The commit need not
 // wait for the disk either: if a power cut loses it, the job runs again and
 // every step it takes finds its earlier write.
 func (e *engineOf[TTx]) finish(ctx context.Context, job *river.Job[DeliveryArgs], status string) error {
@@ -85,14 +108,10 @@ func (e *engineOf[TTx]) finish(ctx context.Context, job *river.Job[DeliveryArgs]
 	if err != nil {
 		return fmt.Errorf("finish delivery: %w", err)
 	}
-	runs := 0
-	if status == StatusProcessed {
-		runs = 1
-	}
 	err = e.relax(ctx, tx)
 	if err == nil {
-		_, err = e.execTx(ctx, tx, e.rebind(`UPDATE deliveries SET status = ?, runs = runs + ?, processed_at = ? WHERE id = ?`),
-			status, runs, time.Now().UnixMilli(), job.Args.DeliveryID)
+		_, err = e.execTx(ctx, tx, e.rebind(`UPDATE deliveries SET status = ?, processed_at = ? WHERE id = ?`),
+			status, time.Now().UnixMilli(), job.Args.DeliveryID)
 	}
 	if err != nil {
 		_ = e.rollback(ctx, tx)

@@ -170,7 +170,15 @@ func benchIntake(ctx context.Context, c benchConfig, stdout io.Writer) error {
 	if c.databaseURL == "" {
 		return nil
 	}
-	return waitForJobs(ctx, c, runID, statuses[http.StatusAccepted], stdout)
+	notAcked := len(latencies) - statuses[http.StatusAccepted] - statuses[http.StatusOK]
+	if notAcked > 0 {
+		fmt.Fprintf(stdout, "not acknowledged (no 2xx): %d\n", notAcked)
+	}
+	err := waitForJobs(ctx, c, runID, statuses[http.StatusAccepted], stdout)
+	if err == nil && notAcked > 0 {
+		err = fmt.Errorf("%d deliveries not acknowledged", notAcked)
+	}
+	return err
 }
 
 // sendOrder is every delivery number once plus dups repeats of random ones,
@@ -208,12 +216,12 @@ func waitForJobs(ctx context.Context, c benchConfig, runID string, accepted int,
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	lost := max(accepted-s.Processed-s.Ignored, 0)
+	lost := max(accepted-s.Processed-s.Ignored-s.Failed, 0)
 	fmt.Fprintf(stdout, "jobs done %s after the last ack\n", time.Since(start).Round(time.Millisecond))
 	fmt.Fprintf(stdout, "accepted %d, stored %d, processed %d, failed %d, duplicates run %d, lost %d\n",
 		accepted, s.Stored, s.Processed, s.Failed, s.RunTwice, lost)
-	if lost > 0 || s.RunTwice > 0 {
-		return fmt.Errorf("%d lost, %d run twice", lost, s.RunTwice)
+	if lost > 0 || s.RunTwice > 0 || s.Failed > 0 {
+		return fmt.Errorf("%d lost, %d run more than once, %d failed", lost, s.RunTwice, s.Failed)
 	}
 	return nil
 }

@@ -125,7 +125,7 @@ func TestKillDuringWorkThenRestart(t *testing.T) {
 			t.Logf("%s: %d of %d answered before kill -9; the rest %s after the restart", kind, before, n, time.Since(restarted).Round(time.Millisecond))
 			time.Sleep(time.Second)
 			everyCommandAnsweredOnce(t, fake, n)
-			assertStoredOnce(t, dbURL, n)
+			assertAllProcessed(t, dbURL, n)
 		})
 	}
 }
@@ -164,10 +164,10 @@ func TestSigtermFinishesInFlightWork(t *testing.T) {
 	waitFor(t, "the rest after the restart", func() bool { return answered(fake, n) == n })
 	time.Sleep(500 * time.Millisecond)
 	everyCommandAnsweredOnce(t, fake, n)
-	assertStoredOnce(t, dbURL, n)
+	assertAllProcessed(t, dbURL, n)
 }
 
-func assertStoredOnce(t *testing.T, dbURL string, n int) {
+func assertAllProcessed(t *testing.T, dbURL string, n int) {
 	t.Helper()
 	st, err := store.Open(context.Background(), dbURL, store.Options{})
 	if err != nil {
@@ -180,8 +180,10 @@ func assertStoredOnce(t *testing.T, dbURL string, n int) {
 		return err == nil && s.Processed >= n
 	})
 	time.Sleep(200 * time.Millisecond)
-	if s, err = st.Stats(context.Background(), "d-"); err != nil || s.Stored != n || s.Processed != n || s.RunTwice != 0 {
-		t.Errorf("stored deliveries: %+v; want %d processed once each", s, n)
+	// A delivery cut off by the kill is taken up again (Runs 2): that is
+	// the point. What GitHub saw is checked on the fake.
+	if s, err = st.Stats(context.Background(), "d-"); err != nil || s.Stored != n || s.Processed != n {
+		t.Errorf("stored deliveries: %+v; want %d, all processed", s, n)
 	}
 }
 

@@ -81,9 +81,10 @@ func serve(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("issueops serving", "addr", ln.Addr().String(), "database", databaseKind(cfg, st), "version", version)
 
+	var serveErr error
 	select {
 	case err := <-served:
-		return fmt.Errorf("http server: %w", err)
+		serveErr = fmt.Errorf("http server: %w", err)
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down", "timeout", cfg.shutdownTimeout.String())
@@ -97,7 +98,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger
 		logger.Warn("shutdown did not finish cleanly; unfinished jobs run again on the next start", "err", err)
 	}
 	logger.Info("stopped")
-	return nil
+	return serveErr
 }
 
 func routes(webhook http.Handler, m *metrics.Metrics, ready func(context.Context) error) *http.ServeMux {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
 	"testing"
@@ -44,6 +45,10 @@ func PostgresURL(t testing.TB) string {
 			_ = c.Close(ctx)
 		}
 	})
-	cfg := conn.Config()
-	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, name)
+	u, err := url.Parse(admin)
+	if err != nil {
+		t.Fatalf("ISSUEOPS_TEST_DATABASE_URL is not a URL: %v", err)
+	}
+	u.Path = "/" + name // same role, password and parameters, the new database
+	return u.String()
 }
