@@ -45,6 +45,9 @@ type CommentEvent struct {
 	// ReceivedAt is when the delivery reached intake: nothing this event
 	// caused can be older.
 	ReceivedAt time.Time
+	// Retry is set when an earlier run of this delivery may have written
+	// something: every write then first checks whether it already happened.
+	Retry bool
 }
 
 // Reactions the app leaves on a comment.

@@ -51,8 +51,8 @@ func (s *Service) Available() []command.Spec {
 // HandleComment acts on one issue comment: it ignores everything but a
 // created comment by a person that holds a command, reacts with 👀, runs the
 // command and posts one reply. Safe to call again for the same event: the
-// reaction is idempotent on GitHub, and the reply is looked for before it is
-// posted.
+// reaction is idempotent on GitHub and, on a retry, the reply is looked for
+// before it is posted.
 func (s *Service) HandleComment(ctx context.Context, ev CommentEvent) error {
 	if ev.Action != "created" || ev.SenderType == "Bot" {
 		return nil
@@ -97,19 +97,21 @@ func (s *Service) run(ctx context.Context, gh GitHub, ev CommentEvent, inv comma
 }
 
 // postOnce posts reply with a hidden marker naming the comment it answers.
-// The marker is looked for first, every time: a run cut short by a crash, a
-// shutdown or a lost response may have posted it already, and one read is
-// cheaper than a duplicate reply.
+// On a retry (a run cut short by a crash, a shutdown or a lost response) the
+// marker is looked for first, so a reply is never posted twice. The first run
+// does not look: on a busy issue the search reads every recent comment.
 func (s *Service) postOnce(ctx context.Context, gh GitHub, ev CommentEvent, reply string) error {
 	marker := ReplyMarker(ev.CommentID)
-	// Only comments updated since the delivery arrived can be ours (a
-	// minute's slack for clock skew): long threads stay cheap to search.
-	found, err := gh.HasComment(ctx, ev.Repo, ev.IssueNumber, marker, ev.ReceivedAt.Add(-time.Minute))
-	if err != nil {
-		return fmt.Errorf("look for an earlier reply: %w", err)
-	}
-	if found {
-		return nil
+	if ev.Retry {
+		// Only comments updated since the delivery arrived can be ours (a
+		// minute's slack for clock skew).
+		found, err := gh.HasComment(ctx, ev.Repo, ev.IssueNumber, marker, ev.ReceivedAt.Add(-time.Minute))
+		if err != nil {
+			return fmt.Errorf("look for an earlier reply: %w", err)
+		}
+		if found {
+			return nil
+		}
 	}
 	if err := gh.CreateComment(ctx, ev.Repo, ev.IssueNumber, reply+"\n\n"+marker); err != nil {
 		return fmt.Errorf("reply on issue %d: %w", ev.IssueNumber, err)

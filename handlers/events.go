@@ -43,21 +43,21 @@ func NewDispatcher(service *app.Service, logger *slog.Logger) *Dispatcher {
 
 // Process decodes the delivery with go-github and hands it to the Service. A
 // payload that does not decode is a permanent failure: retrying cannot fix it.
-func (p *Dispatcher) Process(ctx context.Context, d app.Delivery) error {
+func (p *Dispatcher) Process(ctx context.Context, d app.Delivery, retry bool) error {
 	payload, err := github.ParseWebHook(d.Event, d.Body)
 	if err != nil {
 		return app.Permanent(fmt.Errorf("decode %s payload: %w", d.Event, err))
 	}
 	switch ev := payload.(type) {
 	case *github.IssueCommentEvent:
-		return p.service.HandleComment(ctx, commentEvent(d, ev))
+		return p.service.HandleComment(ctx, commentEvent(d, ev, retry))
 	default:
 		p.logger.DebugContext(ctx, "no handler for event", "delivery_id", d.ID, "event", d.Event)
 		return nil
 	}
 }
 
-func commentEvent(d app.Delivery, ev *github.IssueCommentEvent) app.CommentEvent {
+func commentEvent(d app.Delivery, ev *github.IssueCommentEvent, retry bool) app.CommentEvent {
 	return app.CommentEvent{
 		DeliveryID:     d.ID,
 		InstallationID: ev.GetInstallation().GetID(),
@@ -69,5 +69,6 @@ func commentEvent(d app.Delivery, ev *github.IssueCommentEvent) app.CommentEvent
 		SenderLogin:    ev.GetSender().GetLogin(),
 		SenderType:     ev.GetSender().GetType(),
 		ReceivedAt:     d.ReceivedAt,
+		Retry:          retry,
 	}
 }

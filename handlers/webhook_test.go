@@ -778,15 +778,15 @@ func TestProcessHelpComment(t *testing.T) {
 	want := app.CommentEvent{
 		DeliveryID: "d-help", InstallationID: 4242, Action: "created",
 		Repo: app.Repo{Owner: "acme", Name: "widgets"}, IssueNumber: 17, CommentID: 2100000001,
-		Body: "/help", SenderLogin: "alice", SenderType: "User",
+		Body: "/help", SenderLogin: "alice", SenderType: "User", Retry: true,
 	}
-	if got := commentEvent(d, payload.(*github.IssueCommentEvent)); got != want {
+	if got := commentEvent(d, payload.(*github.IssueCommentEvent), true); got != want {
 		t.Fatalf("commentEvent\n got %+v\nwant %+v", got, want)
 	}
 
 	g := &fakeGitHub{}
 	p, clients := newDispatcher(g)
-	if err := p.Process(context.Background(), d); err != nil {
+	if err := p.Process(context.Background(), d, false); err != nil {
 		t.Fatalf("Process: %v", err)
 	}
 	if !slices.Equal(clients.installations, []int64{4242}) {
@@ -795,8 +795,8 @@ func TestProcessHelpComment(t *testing.T) {
 	if !slices.Equal(g.reactions, []reactionCall{{want.Repo, 2100000001, app.ReactionEyes}}) {
 		t.Fatalf("reactions %+v, want one 👀 on comment 2100000001", g.reactions)
 	}
-	if len(g.lookups) != 1 {
-		t.Fatalf("looked for an earlier reply %d times, want once before posting: %+v", len(g.lookups), g.lookups)
+	if len(g.lookups) != 0 {
+		t.Fatalf("first attempt looked for an earlier reply: %+v", g.lookups)
 	}
 	if len(g.comments) != 1 {
 		t.Fatalf("%d comments, want 1", len(g.comments))
@@ -810,13 +810,13 @@ func TestProcessHelpComment(t *testing.T) {
 	}
 }
 
-func TestProcessLooksForAnEarlierReply(t *testing.T) {
+func TestProcessRetry(t *testing.T) {
 	body := readTestdata(t, "issue_comment.created.help.json")
 	d := app.Delivery{ID: "d-retry", Event: "issue_comment", Body: body}
 	for _, earlier := range []bool{true, false} {
 		g := &fakeGitHub{hasComment: earlier}
 		p, _ := newDispatcher(g)
-		if err := p.Process(context.Background(), d); err != nil {
+		if err := p.Process(context.Background(), d, true); err != nil {
 			t.Fatalf("Process: %v", err)
 		}
 		wantLookup := []lookupCall{{app.Repo{Owner: "acme", Name: "widgets"}, 17, app.ReplyMarker(2100000001)}}
@@ -877,7 +877,7 @@ func TestProcessDoesNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			g := &fakeGitHub{self: c.self}
 			p, _ := newDispatcher(g)
-			if err := p.Process(context.Background(), app.Delivery{ID: "d", Event: c.event, Body: c.body}); err != nil {
+			if err := p.Process(context.Background(), app.Delivery{ID: "d", Event: c.event, Body: c.body}, false); err != nil {
 				t.Fatalf("Process: %v", err)
 			}
 			if len(g.reactions)+len(g.comments) != 0 {
@@ -901,7 +901,7 @@ func TestProcessPermanentOnBadPayload(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			g := &fakeGitHub{}
 			p, _ := newDispatcher(g)
-			err := p.Process(context.Background(), app.Delivery{ID: "d", Event: c.event, Body: []byte(c.body)})
+			err := p.Process(context.Background(), app.Delivery{ID: "d", Event: c.event, Body: []byte(c.body)}, false)
 			if !errors.Is(err, app.ErrPermanent) {
 				t.Fatalf("Process = %v, want a permanent error", err)
 			}
@@ -919,13 +919,13 @@ func TestProcessKeepsErrorKinds(t *testing.T) {
 	g := &fakeGitHub{reactErr: &app.RetryAfterError{Delay: 7 * time.Second, Err: errors.New("secondary rate limit")}}
 	p, _ := newDispatcher(g)
 	var ra *app.RetryAfterError
-	if err := p.Process(context.Background(), d); !errors.As(err, &ra) || ra.Delay != 7*time.Second {
+	if err := p.Process(context.Background(), d, false); !errors.As(err, &ra) || ra.Delay != 7*time.Second {
 		t.Fatalf("Process = %v, want the rate limit passed through", err)
 	}
 
 	g = &fakeGitHub{reactErr: app.Permanent(errors.New("404 Not Found"))}
 	p, _ = newDispatcher(g)
-	if err := p.Process(context.Background(), d); !errors.Is(err, app.ErrPermanent) {
+	if err := p.Process(context.Background(), d, false); !errors.Is(err, app.ErrPermanent) {
 		t.Fatalf("Process = %v, want the permanent error passed through", err)
 	}
 	if len(g.comments) != 0 {
@@ -949,7 +949,7 @@ func FuzzProcess(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		g := &fakeGitHub{}
 		p, _ := newDispatcher(g)
-		err := p.Process(context.Background(), app.Delivery{ID: "fuzz", Event: "issue_comment", Body: body})
+		err := p.Process(context.Background(), app.Delivery{ID: "fuzz", Event: "issue_comment", Body: body}, len(body)%2 == 0)
 		// The fake GitHub never fails, so the only error is a payload that
 		// does not decode, and that must be permanent.
 		if err != nil && !errors.Is(err, app.ErrPermanent) {
@@ -1081,7 +1081,7 @@ func TestCorpusThroughDispatcher(t *testing.T) {
 			// As recorded: the comment holds no command, so nothing is written.
 			g := &fakeGitHub{}
 			p, _ := newDispatcher(g)
-			if err := p.Process(context.Background(), d); err != nil {
+			if err := p.Process(context.Background(), d, false); err != nil {
 				t.Fatalf("Process: %v", err)
 			}
 			if len(g.reactions)+len(g.comments) != 0 && !strings.HasPrefix(str(m, "comment.body"), "/") {
@@ -1104,7 +1104,7 @@ func TestCorpusThroughDispatcher(t *testing.T) {
 				SenderLogin:    str(m, "sender.login"),
 				SenderType:     str(m, "sender.type"),
 			}
-			if got := commentEvent(d, payload.(*github.IssueCommentEvent)); got != want {
+			if got := commentEvent(d, payload.(*github.IssueCommentEvent), false); got != want {
 				t.Fatalf("commentEvent\n got %+v\nwant %+v", got, want)
 			}
 
@@ -1112,7 +1112,7 @@ func TestCorpusThroughDispatcher(t *testing.T) {
 			d.Body = withField(t, body, "comment.body", "/help")
 			g = &fakeGitHub{}
 			p, clients := newDispatcher(g)
-			if err := p.Process(context.Background(), d); err != nil {
+			if err := p.Process(context.Background(), d, false); err != nil {
 				t.Fatalf("Process /help: %v", err)
 			}
 			if want.Action != "created" {

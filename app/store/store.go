@@ -24,12 +24,14 @@ const (
 )
 
 // Processor handles one stored delivery. Contract: Process may be called more
-// than once for the same delivery (a crash, a retry, a shutdown), so every
-// write it makes must first check whether an earlier run made it. A returned *app.RetryAfterError reschedules the delivery after its
+// than once for the same delivery (a crash, a retry, a shutdown); retry is
+// false only on the first run, when no earlier run can have written anything,
+// and true on every later one, when each write must first look for an
+// earlier run's. A returned *app.RetryAfterError reschedules the delivery after its
 // delay, an error wrapping app.ErrPermanent gives up, any other error retries
 // with backoff.
 type Processor interface {
-	Process(ctx context.Context, d app.Delivery) error
+	Process(ctx context.Context, d app.Delivery, retry bool) error
 }
 
 // Options configure Open.

@@ -24,10 +24,10 @@ func eachStore(t *testing.T, test func(t *testing.T, url string)) {
 	})
 }
 
-type processorFunc func(ctx context.Context, d app.Delivery) error
+type processorFunc func(ctx context.Context, d app.Delivery, retry bool) error
 
-func (f processorFunc) Process(ctx context.Context, d app.Delivery) error {
-	return f(ctx, d)
+func (f processorFunc) Process(ctx context.Context, d app.Delivery, retry bool) error {
+	return f(ctx, d, retry)
 }
 
 func openTest(t *testing.T, url string, p Processor) *Store {
@@ -76,8 +76,11 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestAcceptStoresOnceAndProcessesOnce(t *testing.T) {
 	eachStore(t, func(t *testing.T, url string) {
 		var calls atomic.Int32
-		st := openTest(t, url, processorFunc(func(context.Context, app.Delivery) error {
+		st := openTest(t, url, processorFunc(func(_ context.Context, _ app.Delivery, retry bool) error {
 			calls.Add(1)
+			if retry {
+				t.Errorf("first run marked as a retry")
+			}
 			return nil
 		}))
 		ctx := context.Background()
@@ -107,7 +110,7 @@ func TestConcurrentDuplicatesMakeOneJobEach(t *testing.T) {
 	eachStore(t, func(t *testing.T, url string) {
 		var mu sync.Mutex
 		seen := map[string]int{}
-		st := openTest(t, url, processorFunc(func(_ context.Context, d app.Delivery) error {
+		st := openTest(t, url, processorFunc(func(_ context.Context, d app.Delivery, _ bool) error {
 			mu.Lock()
 			seen[d.ID]++
 			mu.Unlock()
@@ -158,7 +161,7 @@ func TestConcurrentDuplicatesMakeOneJobEach(t *testing.T) {
 func TestIgnoredDeliveryIsStoredWithoutJob(t *testing.T) {
 	eachStore(t, func(t *testing.T, url string) {
 		var calls atomic.Int32
-		st := openTest(t, url, processorFunc(func(context.Context, app.Delivery) error { calls.Add(1); return nil }))
+		st := openTest(t, url, processorFunc(func(context.Context, app.Delivery, bool) error { calls.Add(1); return nil }))
 		ctx := context.Background()
 		if got, err := st.Accept(ctx, delivery("ign-1"), false); err != nil || got != app.Ignored {
 			t.Fatalf("accept = %v, %v; want ignored", got, err)
@@ -173,13 +176,13 @@ func TestIgnoredDeliveryIsStoredWithoutJob(t *testing.T) {
 
 func TestTransientFailureIsRetried(t *testing.T) {
 	eachStore(t, func(t *testing.T, url string) {
-		var runs int
+		var runs []bool
 		var mu sync.Mutex
-		st := openTest(t, url, processorFunc(func(context.Context, app.Delivery) error {
+		st := openTest(t, url, processorFunc(func(_ context.Context, _ app.Delivery, retry bool) error {
 			mu.Lock()
 			defer mu.Unlock()
-			runs++
-			if runs < 3 {
+			runs = append(runs, retry)
+			if len(runs) < 3 {
 				return errors.New("github: 502 bad gateway")
 			}
 			return nil
@@ -195,8 +198,8 @@ func TestTransientFailureIsRetried(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		sd, _ := st.Delivery(ctx, "retry-1")
-		if runs != 3 || sd.Runs != 3 {
-			t.Errorf("processed %d times, %d runs counted; want 3 and 3", runs, sd.Runs)
+		if fmt.Sprint(runs) != "[false true true]" || sd.Runs != 3 {
+			t.Errorf("retry flags %v, %d runs counted; want [false true true] and 3", runs, sd.Runs)
 		}
 	})
 }
@@ -204,11 +207,13 @@ func TestTransientFailureIsRetried(t *testing.T) {
 func TestRateLimitSnoozesWithoutSleeping(t *testing.T) {
 	eachStore(t, func(t *testing.T, url string) {
 		var times []time.Time
+		var flags []bool
 		var mu sync.Mutex
-		st := openTest(t, url, processorFunc(func(context.Context, app.Delivery) error {
+		st := openTest(t, url, processorFunc(func(_ context.Context, _ app.Delivery, retry bool) error {
 			mu.Lock()
 			defer mu.Unlock()
 			times = append(times, time.Now())
+			flags = append(flags, retry)
 			if len(times) == 1 {
 				return &app.RetryAfterError{Delay: 1500 * time.Millisecond, Err: errors.New("secondary rate limit")}
 			}
@@ -227,13 +232,16 @@ func TestRateLimitSnoozesWithoutSleeping(t *testing.T) {
 		if gap := times[1].Sub(times[0]); gap < 1400*time.Millisecond {
 			t.Errorf("rescheduled after %s; want at least the 1.5s Retry-After", gap)
 		}
+		if !flags[1] {
+			t.Errorf("run after a snooze not marked as a retry")
+		}
 	})
 }
 
 func TestPermanentFailureStops(t *testing.T) {
 	eachStore(t, func(t *testing.T, url string) {
 		var calls atomic.Int32
-		st := openTest(t, url, processorFunc(func(context.Context, app.Delivery) error {
+		st := openTest(t, url, processorFunc(func(context.Context, app.Delivery, bool) error {
 			calls.Add(1)
 			return app.Permanent(errors.New("404 issue gone"))
 		}))

@@ -34,7 +34,7 @@ func (e *engineOf[TTx]) work(ctx context.Context, job *river.Job[DeliveryArgs]) 
 		return nil // finished by an earlier run whose job completion was lost
 	}
 	started := time.Now()
-	perr := e.processor.Process(ctx, sd.Delivery)
+	perr := e.processor.Process(ctx, sd.Delivery, sd.Runs > 1)
 	outcome, result := e.judge(job, perr)
 	e.observe(sd.Event, outcome, time.Since(started))
 	// The bookkeeping below must land even when shutdown cancels ctx:
@@ -54,8 +54,9 @@ func (e *engineOf[TTx]) work(ctx context.Context, job *river.Job[DeliveryArgs]) 
 }
 
 // takeUp counts one more run of the delivery and reads it. runs counts every
-// time a worker takes the delivery up, so a delivery run twice (a duplicate
-// job, or a retry) shows as runs > 1.
+// time a worker takes the delivery up, before it does anything: a run after a
+// crash, a cancelled shutdown, a retry or a snooze sees runs > 1 and checks
+// for earlier writes, and the load command reports a delivery run twice.
 func (e *engineOf[TTx]) takeUp(ctx context.Context, id string) (StoredDelivery, error) {
 	tx, err := e.begin(ctx)
 	if err != nil {

@@ -52,6 +52,11 @@ type Options struct {
 	// TokenTTL is the lifetime of installation tokens (default 1h, as on
 	// GitHub), so token-refresh paths can be tested with a short one.
 	TokenTTL time.Duration
+	// ResponseLatency is added after a request's handler has run and before
+	// its response is written: the write has happened while the client still
+	// waits, the window in which a crash or a cancelled shutdown loses the
+	// answer but not the change.
+	ResponseLatency time.Duration
 	// Listener, when set, is where the fake serves (a fixed address, so a
 	// separately started server can be pointed at it); default a loopback port.
 	Listener net.Listener
@@ -299,6 +304,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route, params
 		resp = authErr
 	default:
 		resp = rt.handler(s, &call{r: r, rt: rt, params: params, body: body, who: who})
+	}
+	if d := s.opts.ResponseLatency; d > 0 && !s.wait(r.Context(), d) {
+		return 0 // the client left: the change stands, unanswered
 	}
 	if drop {
 		// The handler ran and its state change stands; the client never
