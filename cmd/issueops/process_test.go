@@ -50,6 +50,22 @@ func startProcess(t *testing.T, addr, secret string, args ...string) *process {
 	return p
 }
 
+// terminate sends SIGTERM and expects exit status 0 within 15 s.
+func (p *process) terminate() {
+	p.t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		p.t.Fatal(err)
+	}
+	select {
+	case err := <-p.done:
+		if err != nil {
+			p.t.Fatalf("exit after SIGTERM: %v; want status 0", err)
+		}
+	case <-time.After(15 * time.Second):
+		p.t.Fatal("still running 15s after SIGTERM")
+	}
+}
+
 func (p *process) asServer(secret string, fake *githubtest.Server) *server {
 	return &server{t: p.t, url: p.url, secret: secret, fake: fake}
 }
@@ -141,17 +157,7 @@ func TestSigtermFinishesInFlightWork(t *testing.T) {
 	sendHelps(t, p.asServer(secret, fake), n)
 	waitFor(t, "some replies", func() bool { return answered(fake, n) >= 2 })
 	termAt := time.Now()
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v; want status 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("still running 15s after SIGTERM")
-	}
+	p.terminate()
 	t.Logf("exited %s after SIGTERM, %d of %d answered", time.Since(termAt).Round(time.Millisecond), answered(fake, n), n)
 	// Every command that got its 👀 before the exit also got its reply: no
 	// job was cut in the middle.
@@ -296,17 +302,7 @@ func TestSigtermPastDeadlineCancelsThenResumesOnce(t *testing.T) {
 	p := startProcess(t, addr, secret, args...)
 	sendHelps(t, p.asServer(secret, fake), n)
 	waitFor(t, "a reply in flight", func() bool { return len(fake.RequestsTo(commentsRoute)) >= 1 })
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v; want status 0", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("still running 15s after SIGTERM")
-	}
+	p.terminate()
 	t.Logf("%d of %d answered when the deadline cut the rest", answered(fake, n), n)
 	startProcess(t, addr, secret, append(processArgs(fake, dbURL), "--job-timeout", "3s")...)
 	assertAllProcessed(t, dbURL, n)
