@@ -649,9 +649,7 @@ func TestMetricsTransport(t *testing.T) {
 		{"POST /repos/{owner}/{repo}/issues/comments/{n}/reactions", 0},
 		{"POST /repos/{owner}/{repo}/issues/{n}/comments", 503},
 	}
-	if got := metrics.take(); fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("observations\n got %v\nwant %v", got, want)
-	}
+	wantObservations(t, metrics, want)
 }
 
 func TestMetricsTransportAppMode(t *testing.T) {
@@ -670,6 +668,11 @@ func TestMetricsTransportAppMode(t *testing.T) {
 		{"POST /app/installations/{n}/access_tokens", 201},
 		{"POST /repos/{owner}/{repo}/issues/{n}/comments", 201},
 	}
+	wantObservations(t, metrics, want)
+}
+
+func wantObservations(t *testing.T, metrics *recordingMetrics, want []observation) {
+	t.Helper()
 	if got := metrics.take(); fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("observations\n got %v\nwant %v", got, want)
 	}
