@@ -63,18 +63,21 @@ const (
 //
 // Contract: AddCommentReaction is idempotent on GitHub's side (the same user
 // and content again answers 200 with the existing reaction); CreateComment is
-// not, so callers look first with HasComment. Errors are
-// classified with the error types of this package: a *RetryAfterError for rate
-// limits, an error wrapping ErrPermanent for requests that will never succeed,
-// anything else is transient.
+// not, so callers look first with FindComment. Errors are classified with the
+// error types of this package: a *RetryAfterError for rate limits, an error
+// wrapping ErrPermanent for requests that will never succeed, anything else
+// is transient.
 type GitHub interface {
+	Repository
+	Issues
 	AddCommentReaction(ctx context.Context, repo Repo, commentID int64, content string) error
-	CreateComment(ctx context.Context, repo Repo, issue int, body string) error
-	// HasComment reports whether the issue has a comment by the app itself
-	// (Self), updated at or after since, whose body contains marker. It reads
-	// every page. Comments by anyone else never count, so nobody can
-	// suppress a reply by pasting its marker.
-	HasComment(ctx context.Context, repo Repo, issue int, marker string, since time.Time) (bool, error)
+	// CreateComment posts a comment and returns its id.
+	CreateComment(ctx context.Context, repo Repo, issue int, body string) (int64, error)
+	// FindComment returns the id of a comment on the issue by the app itself
+	// (Self), updated at or after since (any time when zero), whose body
+	// contains marker. It reads every page. Comments by anyone else never
+	// count, so nobody can suppress or hijack a reply by pasting its marker.
+	FindComment(ctx context.Context, repo Repo, issue int, marker string, since time.Time) (int64, bool, error)
 	// Self is the login the app writes as; its own comments are ignored.
 	Self(ctx context.Context) (string, error)
 }

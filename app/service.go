@@ -22,16 +22,36 @@ type Service struct {
 	clients  GitHubClients
 	prefix   string
 	logger   *slog.Logger
+	requests RequestStore
+	lease    time.Duration
 	commands map[string]CommandFunc
 }
 
-// NewService returns a Service that talks to GitHub through clients and reads
-// commands with the given prefix ("/" when empty).
-func NewService(clients GitHubClients, prefix string, logger *slog.Logger) *Service {
-	if prefix == "" {
-		prefix = "/"
+// Config configures a Service.
+type Config struct {
+	// Prefix starts a command ("/" when empty).
+	Prefix string
+	// Requests keeps form requests; nil leaves issues opened from forms alone.
+	Requests RequestStore
+	// Lease is how long one delivery may hold an issue (default 2m): longer
+	// than a job may run, so a live holder never loses it.
+	Lease  time.Duration
+	Logger *slog.Logger
+}
+
+// NewService returns a Service that talks to GitHub through clients.
+func NewService(clients GitHubClients, cfg Config) *Service {
+	if cfg.Prefix == "" {
+		cfg.Prefix = "/"
 	}
-	s := &Service{clients: clients, prefix: prefix, logger: logger, commands: map[string]CommandFunc{}}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{clients: clients, prefix: cfg.Prefix, logger: cfg.Logger, requests: cfg.Requests,
+		lease: cfg.Lease, commands: map[string]CommandFunc{}}
 	s.commands["help"] = s.help
 	return s
 }
@@ -105,7 +125,7 @@ func (s *Service) postOnce(ctx context.Context, gh GitHub, ev CommentEvent, repl
 	if ev.Retry {
 		// Only comments updated since the delivery arrived can be ours (a
 		// minute's slack for clock skew).
-		found, err := gh.HasComment(ctx, ev.Repo, ev.IssueNumber, marker, ev.ReceivedAt.Add(-time.Minute))
+		_, found, err := gh.FindComment(ctx, ev.Repo, ev.IssueNumber, marker, ev.ReceivedAt.Add(-time.Minute))
 		if err != nil {
 			return fmt.Errorf("look for an earlier reply: %w", err)
 		}
@@ -113,7 +133,7 @@ func (s *Service) postOnce(ctx context.Context, gh GitHub, ev CommentEvent, repl
 			return nil
 		}
 	}
-	if err := gh.CreateComment(ctx, ev.Repo, ev.IssueNumber, reply+"\n\n"+marker); err != nil {
+	if _, err := gh.CreateComment(ctx, ev.Repo, ev.IssueNumber, reply+"\n\n"+marker); err != nil {
 		return fmt.Errorf("reply on issue %d: %w", ev.IssueNumber, err)
 	}
 	return nil

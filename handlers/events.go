@@ -19,11 +19,14 @@ var knownEvents = map[string]struct{}{
 
 // Enqueue decides at intake whether a delivery needs a job. Everything else is
 // stored as ignored: an event nobody handles, a comment edited or deleted
-// (only created comments are acted on), a comment by a bot.
+// (only created comments are acted on), a comment by a bot, an issues event
+// that cannot change a form request (closed, assigned…) or one by a bot.
 func Enqueue(event string, meta Meta) bool {
 	switch event {
 	case "issue_comment":
 		return meta.Action == "created" && meta.Sender.Type != "Bot"
+	case "issues":
+		return app.HandlesIssueAction(meta.Action) && meta.Sender.Type != "Bot"
 	default:
 		return false
 	}
@@ -51,6 +54,8 @@ func (p *Dispatcher) Process(ctx context.Context, d app.Delivery, retry bool) er
 	switch ev := payload.(type) {
 	case *github.IssueCommentEvent:
 		return p.service.HandleComment(ctx, commentEvent(d, ev, retry))
+	case *github.IssuesEvent:
+		return p.service.HandleIssue(ctx, issueEvent(d, ev, retry))
 	default:
 		p.logger.DebugContext(ctx, "no handler for event", "delivery_id", d.ID, "event", d.Event)
 		return nil
@@ -71,4 +76,22 @@ func commentEvent(d app.Delivery, ev *github.IssueCommentEvent, retry bool) app.
 		ReceivedAt:     d.ReceivedAt,
 		Retry:          retry,
 	}
+}
+
+func issueEvent(d app.Delivery, ev *github.IssuesEvent, retry bool) app.IssueEvent {
+	out := app.IssueEvent{
+		DeliveryID:     d.ID,
+		InstallationID: ev.GetInstallation().GetID(),
+		Action:         ev.GetAction(),
+		Repo:           app.Repo{Owner: ev.GetRepo().GetOwner().GetLogin(), Name: ev.GetRepo().GetName()},
+		IssueNumber:    ev.GetIssue().GetNumber(),
+		SenderLogin:    ev.GetSender().GetLogin(),
+		SenderType:     ev.GetSender().GetType(),
+		ReceivedAt:     d.ReceivedAt,
+		Retry:          retry,
+	}
+	for _, label := range ev.GetIssue().Labels {
+		out.Labels = append(out.Labels, label.GetName())
+	}
+	return out
 }

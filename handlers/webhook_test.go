@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -482,7 +483,7 @@ func TestAcceptPingAndOtherEvents(t *testing.T) {
 		inst        int64
 	}{
 		{"ping", `{"zen":"Design for failure.","hook_id":1}`, "", 0},
-		{"issues", `{"action":"opened","installation":{"id":9}}`, "opened", 9},
+		{"issues", `{"action":"closed","installation":{"id":9}}`, "closed", 9},
 		{"some_future_event", `{"action":"x"}`, "x", 0},
 	} {
 		body := []byte(c.body)
@@ -514,7 +515,13 @@ func TestEnqueue(t *testing.T) {
 		{"issue_comment", meta("deleted", "User"), false},
 		{"issue_comment", meta("created", "Bot"), false},
 		{"issue_comment", meta("", "User"), false},
-		{"issues", meta("opened", "User"), false},
+		{"issues", meta("opened", "User"), true},
+		{"issues", meta("edited", "User"), true},
+		{"issues", meta("labeled", "User"), true},
+		{"issues", meta("reopened", "User"), true},
+		{"issues", meta("opened", "Bot"), false},
+		{"issues", meta("closed", "User"), false},
+		{"issues", meta("assigned", "User"), false},
 		{"issues", meta("created", "User"), false},
 		{"ping", meta("", ""), false},
 		{"pull_request_review_comment", meta("created", "User"), false},
@@ -683,6 +690,10 @@ func FuzzWebhook(f *testing.F) {
 
 // fakeGitHub is an app.GitHub that records every call.
 type fakeGitHub struct {
+	// The repository and issue-editing calls are not used here: form
+	// requests need a RequestStore, which these tests do not give.
+	app.Repository
+	app.Issues
 	mu         sync.Mutex
 	self       string
 	hasComment bool
@@ -717,18 +728,18 @@ func (g *fakeGitHub) AddCommentReaction(_ context.Context, repo app.Repo, commen
 	return g.reactErr
 }
 
-func (g *fakeGitHub) CreateComment(_ context.Context, repo app.Repo, issue int, body string) error {
+func (g *fakeGitHub) CreateComment(_ context.Context, repo app.Repo, issue int, body string) (int64, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.comments = append(g.comments, commentCall{repo, issue, body})
-	return nil
+	return int64(len(g.comments)), nil
 }
 
-func (g *fakeGitHub) HasComment(_ context.Context, repo app.Repo, issue int, marker string, _ time.Time) (bool, error) {
+func (g *fakeGitHub) FindComment(_ context.Context, repo app.Repo, issue int, marker string, _ time.Time) (int64, bool, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.lookups = append(g.lookups, lookupCall{repo, issue, marker})
-	return g.hasComment, nil
+	return 0, g.hasComment, nil
 }
 
 func (g *fakeGitHub) Self(context.Context) (string, error) {
@@ -755,7 +766,7 @@ func (c *fakeClients) ForInstallation(_ context.Context, id int64) (app.GitHub, 
 
 func newDispatcher(g *fakeGitHub) (*Dispatcher, *fakeClients) {
 	clients := &fakeClients{gh: g}
-	return NewDispatcher(app.NewService(clients, "/", discard), discard), clients
+	return NewDispatcher(app.NewService(clients, app.Config{Logger: discard}), discard), clients
 }
 
 func readTestdata(t *testing.T, name string) []byte {
@@ -1055,7 +1066,9 @@ func TestCorpusThroughWebhook(t *testing.T) {
 				t.Fatalf("intake got event %q action %q installation %d (body equal %v)",
 					last.d.Event, last.d.Action, last.d.InstallationID, bytes.Equal(last.d.Body, body))
 			}
-			wantEnqueue := event == "issue_comment" && str(m, "action") == "created" && str(m, "sender.type") != "Bot"
+			human := str(m, "sender.type") != "Bot"
+			wantEnqueue := human && (event == "issue_comment" && str(m, "action") == "created" ||
+				event == "issues" && app.HandlesIssueAction(str(m, "action")))
 			if last.enqueue != wantEnqueue {
 				t.Fatalf("enqueue %v, want %v", last.enqueue, wantEnqueue)
 			}
@@ -1130,5 +1143,22 @@ func TestCorpusThroughDispatcher(t *testing.T) {
 	}
 	if n == 0 {
 		t.Skip("no issue_comment payload in the corpus")
+	}
+}
+
+func TestIssueEventMapping(t *testing.T) {
+	body := []byte(`{"action":"labeled","issue":{"number":12,"labels":[{"name":"bug"},{"name":"issueops:deploy"}]},` +
+		`"repository":{"name":"api","owner":{"login":"acme"}},"sender":{"login":"octocat","type":"User"},"installation":{"id":7}}`)
+	payload, err := github.ParseWebHook("issues", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	received := time.Unix(1700000000, 0)
+	got := issueEvent(app.Delivery{ID: "d1", ReceivedAt: received}, payload.(*github.IssuesEvent), true)
+	want := app.IssueEvent{DeliveryID: "d1", InstallationID: 7, Action: "labeled", Repo: app.Repo{Owner: "acme", Name: "api"},
+		IssueNumber: 12, Labels: []string{"bug", "issueops:deploy"}, SenderLogin: "octocat", SenderType: "User",
+		ReceivedAt: received, Retry: true}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("issueEvent = %+v\nwant %+v", got, want)
 	}
 }

@@ -184,7 +184,7 @@ func TestCreateComment(t *testing.T) {
 	fake := tokenFake(t)
 	g := forInstallation(t, tokenClients(t, fake), 0)
 	body := "Deployed `v1.2.3` ✓\r\n\n<!-- issueops:reply-to=5 -->"
-	if err := g.CreateComment(context.Background(), testRepo, 12, body); err != nil {
+	if _, err := g.CreateComment(context.Background(), testRepo, 12, body); err != nil {
 		t.Fatalf("CreateComment: %v", err)
 	}
 	got := fake.Comments("acme", "widgets", 12)
@@ -196,7 +196,7 @@ func TestCreateComment(t *testing.T) {
 	}
 }
 
-func TestHasCommentPaginates(t *testing.T) {
+func TestFindCommentPaginates(t *testing.T) {
 	fake := tokenFake(t)
 	g := forInstallation(t, tokenClients(t, fake), 0)
 	ctx := context.Background()
@@ -214,9 +214,9 @@ func TestHasCommentPaginates(t *testing.T) {
 	}
 	since := time.Now().Add(-time.Hour)
 
-	found, err := g.HasComment(ctx, testRepo, 7, marker, since)
+	_, found, err := g.FindComment(ctx, testRepo, 7, marker, since)
 	if err != nil || !found {
-		t.Fatalf("HasComment = %v, %v; want true", found, err)
+		t.Fatalf("FindComment = %v, %v; want true", found, err)
 	}
 	reqs := fake.RequestsTo(routeList)
 	if len(reqs) != 3 {
@@ -236,21 +236,21 @@ func TestHasCommentPaginates(t *testing.T) {
 	for i := range 250 {
 		fake.SeedComment("acme", "widgets", 7, "octocat", fmt.Sprintf("comment %d", i+1))
 	}
-	found, err = g.HasComment(ctx, testRepo, 7, marker, since)
+	_, found, err = g.FindComment(ctx, testRepo, 7, marker, since)
 	if err != nil || found {
-		t.Fatalf("HasComment without the marker = %v, %v; want false", found, err)
+		t.Fatalf("FindComment without the marker = %v, %v; want false", found, err)
 	}
 	if n := len(fake.RequestsTo(routeList)); n != 3 {
 		t.Fatalf("%d list requests, want every page read", n)
 	}
 
-	found, err = g.HasComment(ctx, testRepo, 8, marker, since)
+	_, found, err = g.FindComment(ctx, testRepo, 8, marker, since)
 	if err != nil || found {
-		t.Fatalf("HasComment on an issue without comments = %v, %v", found, err)
+		t.Fatalf("FindComment on an issue without comments = %v, %v", found, err)
 	}
 }
 
-func TestHasCommentSince(t *testing.T) {
+func TestFindCommentSince(t *testing.T) {
 	fake := tokenFake(t)
 	g := forInstallation(t, tokenClients(t, fake), 0)
 	ctx := context.Background()
@@ -273,9 +273,9 @@ func TestHasCommentSince(t *testing.T) {
 		{oldMarker, time.Time{}, true},
 		{newMarker, time.Now().Add(time.Hour), false},
 	} {
-		found, err := g.HasComment(ctx, testRepo, 9, c.marker, c.since)
+		_, found, err := g.FindComment(ctx, testRepo, 9, c.marker, c.since)
 		if err != nil || found != c.want {
-			t.Errorf("HasComment(%q, since %v) = %v, %v; want %v", c.marker, c.since, found, err, c.want)
+			t.Errorf("FindComment(%q, since %v) = %v, %v; want %v", c.marker, c.since, found, err, c.want)
 		}
 	}
 }
@@ -334,7 +334,8 @@ func TestAppModeCachesInstallationToken(t *testing.T) {
 			if i%2 == 0 {
 				errs <- g.AddCommentReaction(ctx, testRepo, c.ID, app.ReactionEyes)
 			} else {
-				errs <- g.CreateComment(ctx, testRepo, 1, fmt.Sprintf("reply %d", i))
+				_, err := g.CreateComment(ctx, testRepo, 1, fmt.Sprintf("reply %d", i))
+				errs <- err
 			}
 		})
 	}
@@ -355,7 +356,7 @@ func TestAppModeCachesInstallationToken(t *testing.T) {
 
 	g43 := forInstallation(t, clients, 43)
 	for range 3 {
-		if err := g43.CreateComment(ctx, app.Repo{Owner: "other", Name: "repo"}, 2, "from 43"); err != nil {
+		if _, err := g43.CreateComment(ctx, app.Repo{Owner: "other", Name: "repo"}, 2, "from 43"); err != nil {
 			t.Fatalf("CreateComment as 43: %v", err)
 		}
 	}
@@ -510,8 +511,8 @@ func TestPrimaryRateLimitBlocksClientSide(t *testing.T) {
 	g := forInstallation(t, tokenClients(t, fake), 0)
 	fake.Inject(githubtest.Fault{Kind: githubtest.PrimaryRateLimit, Reset: 30 * time.Second})
 	ctx := context.Background()
-	wantRetryAfter(t, g.CreateComment(ctx, testRepo, 1, "x"), 28*time.Second, 32*time.Second)
-	wantRetryAfter(t, g.CreateComment(ctx, testRepo, 1, "x"), 27*time.Second, 32*time.Second)
+	wantRetryAfter(t, secondErr(g.CreateComment(ctx, testRepo, 1, "x")), 28*time.Second, 32*time.Second)
+	wantRetryAfter(t, secondErr(g.CreateComment(ctx, testRepo, 1, "x")), 27*time.Second, 32*time.Second)
 	if n := len(fake.RequestsTo(routeComment)); n != 1 {
 		t.Fatalf("%d requests reached the fake, want 1", n)
 	}
@@ -527,21 +528,21 @@ func TestPermanentErrors(t *testing.T) {
 		wantPermanent(t, g.AddCommentReaction(ctx, testRepo, elsewhere.ID, app.ReactionEyes))
 	})
 	t.Run("404 comment on an issue GitHub cannot have", func(t *testing.T) {
-		wantPermanent(t, g.CreateComment(ctx, testRepo, 1<<40, "x"))
+		wantPermanent(t, secondErr(g.CreateComment(ctx, testRepo, 1<<40, "x")))
 	})
 	t.Run("404 list comments of an issue GitHub cannot have", func(t *testing.T) {
-		_, err := g.HasComment(ctx, testRepo, 1<<40, "x", time.Time{})
+		_, _, err := g.FindComment(ctx, testRepo, 1<<40, "x", time.Time{})
 		wantPermanent(t, err)
 	})
 	t.Run("422 invalid reaction content", func(t *testing.T) {
 		wantPermanent(t, g.AddCommentReaction(ctx, testRepo, 5, "smile"))
 	})
 	t.Run("422 empty comment", func(t *testing.T) {
-		wantPermanent(t, g.CreateComment(ctx, testRepo, 1, ""))
+		wantPermanent(t, secondErr(g.CreateComment(ctx, testRepo, 1, "")))
 	})
 	for _, r := range fake.Requests() {
 		if r.Route == "GET /user" {
-			continue // HasComment learns the app's own login first
+			continue // FindComment learns the app's own login first
 		}
 		if r.Status != 404 && r.Status != 422 {
 			t.Errorf("%s %s answered %d", r.Method, r.Path, r.Status)
@@ -553,7 +554,7 @@ func TestBadCredentialsAreTransient(t *testing.T) {
 	// A 401 is what an installation token that expired a moment ago gets: retry.
 	fake := tokenFake(t)
 	g := forInstallation(t, tokenClients(t, fake, func(c *Config) { c.Token = "wrong" }), 0)
-	wantTransient(t, g.CreateComment(context.Background(), testRepo, 1, "x"))
+	wantTransient(t, secondErr(g.CreateComment(context.Background(), testRepo, 1, "x")))
 	if _, err := g.Self(context.Background()); err == nil || errors.Is(err, app.ErrPermanent) {
 		t.Fatalf("Self with a bad token: %v, want transient", err)
 	}
@@ -577,9 +578,9 @@ func TestAppModeTokenFaults(t *testing.T) {
 			f := c.fault
 			f.Route = routeAppToken
 			fake.Inject(f)
-			c.check(t, g.CreateComment(context.Background(), testRepo, 1, "x"))
+			c.check(t, secondErr(g.CreateComment(context.Background(), testRepo, 1, "x")))
 			// The next call gets a token and succeeds.
-			if err := g.CreateComment(context.Background(), testRepo, 1, "x"); err != nil {
+			if _, err := g.CreateComment(context.Background(), testRepo, 1, "x"); err != nil {
 				t.Fatalf("after the fault: %v", err)
 			}
 			if n := fake.TokensIssued(42); n != 1 {
@@ -626,10 +627,10 @@ func TestMetricsTransport(t *testing.T) {
 	if err := g.AddCommentReaction(ctx, testRepo, 77, app.ReactionEyes); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.CreateComment(ctx, testRepo, 3, "hi"); err != nil {
+	if _, err := g.CreateComment(ctx, testRepo, 3, "hi"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := g.HasComment(ctx, testRepo, 3, "nope", time.Time{}); err != nil {
+	if _, _, err := g.FindComment(ctx, testRepo, 3, "nope", time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := g.Self(ctx); err != nil {
@@ -638,13 +639,13 @@ func TestMetricsTransport(t *testing.T) {
 	fake.Inject(githubtest.Fault{Route: routeReact, Kind: githubtest.DropAfterWrite})
 	wantTransient(t, g.AddCommentReaction(ctx, testRepo, 78, app.ReactionEyes))
 	fake.Inject(githubtest.Fault{Route: routeComment, Kind: githubtest.Status503})
-	wantTransient(t, g.CreateComment(ctx, testRepo, 3, "hi"))
+	wantTransient(t, secondErr(g.CreateComment(ctx, testRepo, 3, "hi")))
 
 	want := []observation{
 		{"POST /repos/{owner}/{repo}/issues/comments/{n}/reactions", 201},
 		{"POST /repos/{owner}/{repo}/issues/comments/{n}/reactions", 200},
 		{"POST /repos/{owner}/{repo}/issues/{n}/comments", 201},
-		{"GET /user", 200}, // HasComment learns the app's login, once
+		{"GET /user", 200}, // FindComment learns the app's login, once
 		{"GET /repos/{owner}/{repo}/issues/{n}/comments", 200},
 		{"POST /repos/{owner}/{repo}/issues/comments/{n}/reactions", 0},
 		{"POST /repos/{owner}/{repo}/issues/{n}/comments", 503},
@@ -660,7 +661,7 @@ func TestMetricsTransportAppMode(t *testing.T) {
 	if _, err := g.Self(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.CreateComment(context.Background(), testRepo, 3, "hi"); err != nil {
+	if _, err := g.CreateComment(context.Background(), testRepo, 3, "hi"); err != nil {
 		t.Fatal(err)
 	}
 	want := []observation{
@@ -914,3 +915,6 @@ func FuzzRouteTemplate(f *testing.F) {
 		}
 	})
 }
+
+// secondErr drops the first result of a two-result call.
+func secondErr[T any](_ T, err error) error { return err }

@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"time"
 
@@ -29,33 +30,75 @@ func (c *Client) AddCommentReaction(ctx context.Context, repo app.Repo, commentI
 	return classify(err)
 }
 
-// CreateComment posts a comment on an issue.
-func (c *Client) CreateComment(ctx context.Context, repo app.Repo, issue int, body string) error {
-	_, _, err := c.gh.Issues.CreateComment(ctx, repo.Owner, repo.Name, issue, &gh.IssueComment{Body: &body})
+// CreateComment posts a comment on an issue and returns its id.
+func (c *Client) CreateComment(ctx context.Context, repo app.Repo, issue int, body string) (int64, error) {
+	comment, _, err := c.gh.Issues.CreateComment(ctx, repo.Owner, repo.Name, issue, &gh.IssueComment{Body: &body})
+	if err != nil {
+		return 0, classify(err)
+	}
+	return comment.GetID(), nil
+}
+
+// EditComment replaces the body of a comment.
+func (c *Client) EditComment(ctx context.Context, repo app.Repo, commentID int64, body string) error {
+	_, _, err := c.gh.Issues.EditComment(ctx, repo.Owner, repo.Name, commentID, &gh.IssueComment{Body: &body})
 	return classify(err)
 }
 
-// HasComment looks through every page of the issue's comments updated since
-// the given time for one by the app itself whose body contains marker.
-func (c *Client) HasComment(ctx context.Context, repo app.Repo, issue int, marker string, since time.Time) (bool, error) {
+// FindComment looks through every page of the issue's comments (updated
+// since the given time, unless it is zero) for one by the app itself whose
+// body contains marker, and returns its id.
+func (c *Client) FindComment(ctx context.Context, repo app.Repo, issue int, marker string, since time.Time) (int64, bool, error) {
 	self, err := c.Self(ctx)
 	if err != nil {
-		return false, err
+		return 0, false, err
 	}
-	opts := &gh.IssueListCommentsOptions{Since: &since, ListOptions: gh.ListOptions{PerPage: 100}}
+	opts := &gh.IssueListCommentsOptions{ListOptions: gh.ListOptions{PerPage: 100}}
+	if !since.IsZero() {
+		opts.Since = &since
+	}
 	for {
 		comments, resp, err := c.gh.Issues.ListComments(ctx, repo.Owner, repo.Name, issue, opts)
 		if err != nil {
-			return false, classify(err)
+			return 0, false, classify(err)
 		}
 		for _, comment := range comments {
 			if strings.EqualFold(comment.GetUser().GetLogin(), self) && strings.Contains(comment.GetBody(), marker) {
-				return true, nil
+				return comment.GetID(), true, nil
 			}
 		}
 		if resp.NextPage == 0 {
-			return false, nil
+			return 0, false, nil
 		}
 		opts.Page = resp.NextPage
 	}
+}
+
+// GetIssue reads an issue's current title, body, state and labels.
+func (c *Client) GetIssue(ctx context.Context, repo app.Repo, number int) (app.Issue, error) {
+	issue, _, err := c.gh.Issues.Get(ctx, repo.Owner, repo.Name, number)
+	if err != nil {
+		return app.Issue{}, classify(err)
+	}
+	out := app.Issue{Title: issue.GetTitle(), Body: issue.GetBody(), State: issue.GetState(), UserLogin: issue.GetUser().GetLogin()}
+	for _, label := range issue.Labels {
+		out.Labels = append(out.Labels, label.GetName())
+	}
+	return out, nil
+}
+
+// AddLabels adds labels to an issue; labels it already has stay as they are.
+func (c *Client) AddLabels(ctx context.Context, repo app.Repo, number int, labels ...string) error {
+	_, _, err := c.gh.Issues.AddLabelsToIssue(ctx, repo.Owner, repo.Name, number, labels)
+	return classify(err)
+}
+
+// RemoveLabel removes a label from an issue. GitHub answers 404 when the
+// issue does not have it, which is success here.
+func (c *Client) RemoveLabel(ctx context.Context, repo app.Repo, number int, label string) error {
+	resp, err := c.gh.Issues.RemoveLabelForIssue(ctx, repo.Owner, repo.Name, number, label)
+	if resp != nil && resp.StatusCode == http.StatusNotFound {
+		return nil
+	}
+	return classify(err)
 }

@@ -1,5 +1,14 @@
 package store
 
+import "context"
+
 // closeDatabase closes the connections under a running engine: tests use it
 // to show what intake does when the database is gone.
 func (e *engineOf[TTx]) closeDatabase() { e.dialect.close() }
+
+// countRows counts the rows of table.
+func (e *engineOf[TTx]) countRows(ctx context.Context, table string) (int, error) {
+	var n int
+	err := e.queryRow(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n)
+	return n, err
+}

@@ -24,6 +24,7 @@ var postgresMigrations = []string{
 		runs            INTEGER NOT NULL DEFAULT 0,
 		processed_at    BIGINT
 	)`,
+	requestsTable,
 }
 
 // migrationLockKey is the advisory lock that serialises migrations when

@@ -25,6 +25,7 @@ var sqliteMigrations = []string{
 		runs            INTEGER NOT NULL DEFAULT 0,
 		processed_at    INTEGER
 	)`,
+	requestsTable,
 }
 
 // sqliteDSN builds the modernc.org/sqlite DSN: WAL so readers never block the

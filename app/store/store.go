@@ -91,6 +91,9 @@ type engine interface {
 	ping(ctx context.Context) error
 	delivery(ctx context.Context, id string) (StoredDelivery, error)
 	stats(ctx context.Context, idPrefix string) (Stats, error)
+	leaseRequest(ctx context.Context, key app.IssueKey, holder string, d time.Duration) (app.Request, bool, error)
+	saveRequest(ctx context.Context, r app.Request, holder string) error
+	releaseRequest(ctx context.Context, key app.IssueKey, holder string) error
 	close()
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -228,23 +230,44 @@ func TestCorpusDeliveriesPassIntake(t *testing.T) {
 	}
 	fake := newFake(t, githubtest.Options{})
 	s := startServer(t, fake)
+	issueJobs := 0
 	for _, f := range files {
 		body, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		event, _, _ := strings.Cut(filepath.Base(f), ".")
+		var p struct {
+			Action     string
+			Sender     struct{ Type string }
+			Repository struct {
+				Name  string
+				Owner struct{ Login string }
+			}
+		}
+		_ = json.Unmarshal(body, &p)
+		if p.Repository.Name != "" {
+			fake.SeedRepo(p.Repository.Owner.Login, p.Repository.Name, "main")
+		}
 		if got := s.post(event, nextDeliveryID(), body); got != http.StatusAccepted {
 			t.Errorf("%s: %d; want 202", filepath.Base(f), got)
 		}
+		if event == "issues" && app.HandlesIssueAction(p.Action) && p.Sender.Type != "Bot" {
+			issueJobs++
+		}
 	}
-	// None of the corpus comments is a command: they are processed, and
-	// GitHub hears nothing.
-	waitFor(t, "corpus comments processed", func() bool {
-		return strings.Contains(s.metrics(), `issueops_job_duration_seconds_count{event="issue_comment",outcome="processed"}`)
+	// None of the corpus comments is a command and none of the issues
+	// carries an issueops label: they are processed, and GitHub is only
+	// read from (the app's identity, whether the policy binds a form).
+	waitFor(t, "corpus deliveries processed", func() bool {
+		m := s.metrics()
+		return strings.Contains(m, `issueops_job_duration_seconds_count{event="issue_comment",outcome="processed"}`) &&
+			strings.Contains(m, fmt.Sprintf(`issueops_job_duration_seconds_count{event="issues",outcome="processed"} %d`, issueJobs))
 	})
-	if n := len(fake.Requests()); n != 0 {
-		t.Errorf("corpus deliveries caused %d GitHub requests", n)
+	for _, r := range fake.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("a corpus delivery caused %s %s", r.Method, r.Path)
+		}
 	}
 	t.Logf("%d corpus deliveries accepted", len(files))
 }

@@ -27,6 +27,8 @@ Commands:
   serve     run the webhook server and its workers
   migrate   bring the database schema up to date and exit
   bench     load a running server with signed deliveries and report throughput
+  parse     parse a rendered issue-form body into JSON
+  check     validate a checkout's issue forms and .github/issueops.yml offline
   version   print the version
 
 Run "issueops <command> --help" for a command's flags. Every serve flag also
@@ -57,6 +59,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runMigrate(ctx, args[1:], getenv, stderr)
 	case "bench":
 		err = runBench(ctx, args[1:], getenv, stdout, stderr)
+	case "parse":
+		err = runParse(args[1:], os.Stdin, stdout, stderr)
+	case "check":
+		err = runCheck(args[1:], stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 {
 			fmt.Fprint(stdout, "Usage: issueops version\n\nPrints the version of this binary.\n")
@@ -73,6 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, errCheckFailed): // the problems are printed already
+		return 1
 	case errors.As(err, &usageErr):
 		fmt.Fprintf(stderr, "issueops %s: %v\n", args[0], err)
 		return 2

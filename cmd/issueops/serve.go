@@ -55,7 +55,8 @@ func serve(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger
 			return err
 		}
 		defer st.Close()
-		service := app.NewService(clients, cfg.commandPrefix, logger)
+		service := app.NewService(clients, app.Config{Prefix: cfg.commandPrefix, Requests: st,
+			Lease: cfg.jobTimeout + 30*time.Second, Logger: logger})
 		// Not ctx: River hard-stops when its start context ends. Shutdown
 		// below stops it gracefully instead.
 		if err := st.Start(context.WithoutCancel(ctx), handlers.NewDispatcher(service, logger)); err != nil {

@@ -190,11 +190,12 @@ func numericClaim(v any) (time.Time, bool) {
 	return time.Unix(int64(sec), int64(frac*1e9)), true
 }
 
-// countRate charges one request to who's hourly window and returns the
-// x-ratelimit-* values to report. The fake never refuses for exhaustion
-// (use the PrimaryRateLimit fault for that), so remaining stops at 1 rather
-// than reaching the 0 that makes clients wait out the hour.
-func (s *Server) countRate(who *identity, now time.Time) (limit, remaining, used int, reset time.Time) {
+// countRate charges one request to who's hourly window (unless charge is
+// false: a 304 is free) and returns the x-ratelimit-* values to report. The
+// fake never refuses for exhaustion (use the PrimaryRateLimit fault for
+// that), so remaining stops at 1 rather than reaching the 0 that makes
+// clients wait out the hour.
+func (s *Server) countRate(who *identity, now time.Time, charge bool) (limit, remaining, used int, reset time.Time) {
 	limit = rateLimitAuthed
 	if who.kind == anonymous {
 		limit = rateLimitAnon
@@ -205,7 +206,9 @@ func (s *Server) countRate(who *identity, now time.Time) (limit, remaining, used
 		w = &rateWindow{reset: now.Add(rateWindowLen)}
 		s.rate[who.rateKey] = w
 	}
-	w.used++
+	if charge {
+		w.used++
+	}
 	used, reset = w.used, w.reset
 	s.rateM.Unlock()
 	remaining = max(limit-used, 1)

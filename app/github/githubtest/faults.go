@@ -151,7 +151,7 @@ func (s *Server) faultResponse(f Fault, who *identity) *response {
 		if reset <= 0 {
 			reset = 60 * time.Second
 		}
-		limit, _, _, _ := s.countRate(who, time.Now())
+		limit, _, _, _ := s.countRate(who, time.Now(), true)
 		resp := errorResponse(http.StatusForbidden, rateLimitedMessage(who),
 			"https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-rate-limits")
 		resp.header = http.Header{}

@@ -170,6 +170,9 @@ func TestDropAfterWrite(t *testing.T) {
 	if len(cs) != 1 || cs[0].Body != "once" {
 		t.Fatalf("the write must have happened: %+v", cs)
 	}
+	// Hooks run after the connection is closed, so the client can see EOF
+	// before the hook has run: wait for it, then make sure it ran once.
+	waitFor(t, func() bool { return seen.Load() >= 1 })
 	if seen.Load() != 1 {
 		t.Fatalf("OnRequest saw %d dropped requests", seen.Load())
 	}

@@ -75,6 +75,7 @@ type result struct {
 	status int
 	header http.Header
 	body   []byte
+	accept string // the Accept sent, when not the default JSON one
 }
 
 func (r result) json(t *testing.T, v any) {
@@ -101,7 +102,21 @@ func do(t *testing.T, s *githubtest.Server, method, path, auth, body string) res
 	return res
 }
 
+// doWith is do with extra request headers (Accept, If-None-Match...).
+func doWith(t *testing.T, s *githubtest.Server, method, path, auth, body string, hdr map[string]string) result {
+	t.Helper()
+	res, err := sendWith(http.DefaultClient, s, method, path, auth, body, hdr)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	return res
+}
+
 func send(c *http.Client, s *githubtest.Server, method, path, auth, body string) (result, error) {
+	return sendWith(c, s, method, path, auth, body, nil)
+}
+
+func sendWith(c *http.Client, s *githubtest.Server, method, path, auth, body string, hdr map[string]string) (result, error) {
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -114,13 +129,20 @@ func send(c *http.Client, s *githubtest.Server, method, path, auth, body string)
 		req.Header.Set("Authorization", auth)
 	}
 	req.Header.Set("Accept", "application/vnd.github+json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		return result{}, err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return result{status: resp.StatusCode, header: resp.Header, body: b}, err
+	res := result{status: resp.StatusCode, header: resp.Header, body: b}
+	if a := req.Header.Get("Accept"); a != "application/vnd.github+json" {
+		res.accept = a
+	}
+	return res, err
 }
 
 // installToken obtains an installation token through the App endpoint.

@@ -34,7 +34,29 @@ type exercise func(t *testing.T, s *githubtest.Server, fx fixture) result
 type fixture struct {
 	inst, user string
 	commentID  int64
+	sha        string // head of acme/widgets main
 }
+
+// seedFixture seeds what the exercises of the repository, contents,
+// commits, issue and label routes read: acme/widgets with commits on main
+// and feature/x, a tag, issues 1 and 2; acme/empty without commits.
+func seedFixture(s *githubtest.Server) string {
+	s.SeedRepo("acme", "widgets", "main")
+	sha := s.SeedCommit("acme", "widgets", "main", map[string]string{
+		"README.md":           "# Widgets\n",
+		"docs/guide/intro.md": "Hello, widgets.\n",
+		"docs/a b.md":         "spaced\n",
+	})
+	s.SeedCommit("acme", "widgets", "feature/x", map[string]string{"src/main.go": "package main\n", "README.md": ""})
+	s.SeedTag("acme", "widgets", "v1.0.0", sha)
+	s.SeedIssue("acme", "widgets", githubtest.Issue{Number: 1, Title: "Deploy", Body: "please", Labels: []string{"bug", "issueops:invalid"}})
+	s.SeedIssue("acme", "widgets", githubtest.Issue{Number: 2, Title: "Old", State: "closed", UserLogin: "alice"})
+	s.SeedRepo("acme", "empty", "")
+	return sha
+}
+
+// shaAccept is the media type go-github's GetCommitSHA1 asks for.
+var shaAccept = map[string]string{"Accept": "application/vnd.github.v3.sha"}
 
 func routeExercises() map[string][]exercise {
 	return map[string][]exercise{
@@ -100,14 +122,85 @@ func routeExercises() map[string][]exercise {
 				return do(t, s, "GET", ownerRepo+"/issues/1/comments?per_page=1", f.inst, "")
 			},
 		},
+		"GET /repos/{owner}/{repo}/issues/{issue_number}": {
+			get(ownerRepo + "/issues/1"),       // open, labels, comments and reactions
+			get(ownerRepo + "/issues/2"),       // closed
+			get(ownerRepo + "/issues/99"),      // 404
+			get("repos/acme/nowhere/issues/1"), // 404
+		},
+		"POST /repos/{owner}/{repo}/issues/{issue_number}/labels": {
+			post(ownerRepo+"/issues/1/labels", `{"labels":["bug","issueops:new"]}`),
+			post(ownerRepo+"/issues/1/labels", `["issueops:new",{"name":"question"}]`), // go-github's bare array
+			post(ownerRepo+"/issues/99/labels", `{"labels":["bug"]}`),                  // 404
+			post(ownerRepo+"/issues/1/labels", `{"labels":[]}`),                        // 422
+		},
+		"DELETE /repos/{owner}/{repo}/issues/{issue_number}/labels/{name}": {
+			del(ownerRepo + "/issues/1/labels/issueops%3Ainvalid"),
+			del(ownerRepo + "/issues/1/labels/issueops%3Ainvalid"), // 404 Label does not exist
+			del(ownerRepo + "/issues/99/labels/bug"),               // 404
+		},
+		"GET /repos/{owner}/{repo}": {
+			get(ownerRepo),
+			get("repos/acme/nowhere"), // 404
+		},
+		"GET /repos/{owner}/{repo}/contents/{path}": {
+			get(ownerRepo + "/contents/docs/guide/intro.md"),
+			get(ownerRepo + "/contents/docs"),                      // directory
+			get(ownerRepo + "/contents/"),                          // root
+			get(ownerRepo + "/contents/src/main.go?ref=feature/x"), // branch with a slash
+			get(ownerRepo + "/contents/README.md?ref=v1.0.0"),      // tag
+			get(ownerRepo + "/contents/README.md?ref=feature/x"),   // deleted there: 404
+			get(ownerRepo + "/contents/README.md?ref=nope"),        // 404
+			get("repos/acme/empty/contents/README.md"),             // 404
+		},
+		"GET /repos/{owner}/{repo}/commits/{ref}": {
+			get(ownerRepo + "/commits/main"),
+			get(ownerRepo + "/commits/feature/x"),
+			func(t *testing.T, s *githubtest.Server, f fixture) result {
+				return doWith(t, s, "GET", ownerRepo+"/commits/"+f.sha[:7], f.inst, "", shaAccept)
+			},
+			get(ownerRepo + "/commits/nope"),       // 422
+			get("repos/acme/empty/commits/main"),   // 409
+			get("repos/acme/nowhere/commits/main"), // 404
+		},
 	}
+}
+
+// get, post and del build exercises of one request with the installation
+// token.
+func get(path string) exercise { return req("GET", path, "") }
+
+func post(path, body string) exercise { return req("POST", path, body) }
+
+func del(path string) exercise { return req("DELETE", path, "") }
+
+func req(method, path, body string) exercise {
+	return func(t *testing.T, s *githubtest.Server, f fixture) result {
+		return do(t, s, method, path, f.inst, body)
+	}
+}
+
+// documentedMedia maps an Accept media type onto the key GitHub's
+// description lists it under: "application/vnd.github.v3.sha" is
+// documented as "application/vnd.github.sha".
+func documentedMedia(accept string) string {
+	mt, _, _ := strings.Cut(accept, ";")
+	mt = strings.TrimSpace(mt)
+	if rest, ok := strings.CutPrefix(mt, "application/vnd.github."); ok {
+		if _, format, ok := strings.Cut(rest, "."); ok {
+			return "application/vnd.github." + format
+		}
+	}
+	return mt
 }
 
 // TestRoutesExistInOpenAPI checks the fake against GitHub's own OpenAPI
 // description (the @octokit/openapi package's generated/api.github.com.json,
-// named by ISSUEOPS_OPENAPI_JSON): every route exists with its method, every
-// status the fake answers is documented for it, and each JSON body has the
-// documented required fields, types and enum values.
+// named by ISSUEOPS_OPENAPI_JSON): every route exists with its method, is
+// exercised at least once with a success (2xx) status, every status the fake
+// answers is documented for it, and each body has the documented required
+// fields, types and enum values, for JSON and for other media types asked
+// for with Accept (such as the bare SHA).
 func TestRoutesExistInOpenAPI(t *testing.T) {
 	file := os.Getenv("ISSUEOPS_OPENAPI_JSON")
 	if file == "" {
@@ -130,6 +223,7 @@ func TestRoutesExistInOpenAPI(t *testing.T) {
 	s := newServer(t)
 	fx := fixture{inst: installToken(t, s), user: "token " + staticToken}
 	fx.commentID = s.SeedComment("acme", "widgets", 1, "alice", "hello").ID
+	fx.sha = seedFixture(s)
 	exercises := routeExercises()
 
 	for _, name := range githubtest.Routes() {
@@ -147,38 +241,53 @@ func TestRoutesExistInOpenAPI(t *testing.T) {
 			if len(exs) == 0 {
 				t.Fatalf("no exercise for route %s", name)
 			}
+			succeeded := false
 			for i, ex := range exs {
 				r := ex(t, s, fx)
+				succeeded = succeeded || r.status/100 == 2
 				code := strconv.Itoa(r.status)
+				t.Logf("exercise %d: %s", i, code)
 				resp, ok := op.Responses[code]
 				if !ok {
 					t.Errorf("exercise %d: status %s not documented (documented: %v)", i, code, slices.Sorted(maps.Keys(op.Responses)))
 					continue
 				}
-				schema := spec.responseSchema(resp)
+				media := "application/json"
+				if r.accept != "" && !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+					media = documentedMedia(r.accept)
+				}
+				schema := spec.responseSchema(resp, media)
 				if schema == nil {
+					if media != "application/json" {
+						t.Errorf("exercise %d: %s answered with %s, not documented for it", i, code, media)
+					}
 					continue
 				}
-				var body any
-				if err := json.Unmarshal(r.body, &body); err != nil {
-					t.Fatalf("exercise %d: body %q: %v", i, r.body, err)
+				var body any = string(r.body)
+				if media == "application/json" {
+					if err := json.Unmarshal(r.body, &body); err != nil {
+						t.Fatalf("exercise %d: body %q: %v", i, r.body, err)
+					}
 				}
 				for _, problem := range spec.check(schema, body, "$", 0) {
 					t.Errorf("exercise %d (%s): %s", i, code, problem)
 				}
 			}
+			if !succeeded {
+				t.Errorf("no exercise of %s succeeded", name)
+			}
 		})
 	}
 }
 
-// responseSchema returns the application/json schema of a response object,
-// following a $ref into components/responses.
-func (o *openAPI) responseSchema(resp map[string]any) map[string]any {
+// responseSchema returns the schema a response object documents for a media
+// type, following a $ref into components/responses.
+func (o *openAPI) responseSchema(resp map[string]any, mediaType string) map[string]any {
 	if ref, ok := resp["$ref"].(string); ok {
 		resp = o.Components.Responses[strings.TrimPrefix(ref, "#/components/responses/")]
 	}
 	content, _ := resp["content"].(map[string]any)
-	media, _ := content["application/json"].(map[string]any)
+	media, _ := content[mediaType].(map[string]any)
 	schema, _ := media["schema"].(map[string]any)
 	return schema
 }

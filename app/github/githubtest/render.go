@@ -224,30 +224,43 @@ func (s *Server) renderReaction(r *reactionRec) reactionJSON {
 	}
 }
 
-// write sends resp with the headers GitHub puts on every response.
+// write sends resp with the headers GitHub puts on every response. A 304
+// carries no body and, as on GitHub, is not charged to the rate limit.
 func (s *Server) write(w http.ResponseWriter, who *identity, resp *response) {
-	payload, err := json.Marshal(resp.body)
-	if err != nil {
-		resp = errorResponse(http.StatusInternalServerError, "githubtest: "+err.Error(), docRoot)
-		payload, _ = json.Marshal(resp.body)
+	payload, ctype := resp.raw, resp.contentType
+	if payload == nil && resp.status != http.StatusNotModified {
+		var err error
+		if payload, err = json.Marshal(resp.body); err != nil {
+			resp = errorResponse(http.StatusInternalServerError, "githubtest: "+err.Error(), docRoot)
+			payload, _ = json.Marshal(resp.body)
+		}
+		ctype = "application/json; charset=utf-8"
 	}
 	h := w.Header()
 	for k, v := range resp.header {
 		h[k] = v
 	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-GitHub-Media-Type", "github.v3; format=json")
+	if ctype != "" {
+		h.Set("Content-Type", ctype)
+	}
+	if h.Get("X-GitHub-Media-Type") == "" {
+		h.Set("X-GitHub-Media-Type", "github.v3; format=json")
+	}
 	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
 	if h.Get("X-GitHub-Request-Id") == "" {
 		h.Set("X-GitHub-Request-Id", s.requestID())
 	}
 	if h.Get("X-Ratelimit-Limit") == "" {
-		limit, remaining, used, reset := s.countRate(who, time.Now())
+		limit, remaining, used, reset := s.countRate(who, time.Now(), resp.status != http.StatusNotModified)
 		setRateHeaders(h, limit, remaining, used, reset)
 	}
-	h.Set("Content-Length", strconv.Itoa(len(payload)))
+	if resp.status != http.StatusNotModified {
+		h.Set("Content-Length", strconv.Itoa(len(payload)))
+	}
 	w.WriteHeader(resp.status)
-	_, _ = w.Write(payload)
+	if len(payload) > 0 {
+		_, _ = w.Write(payload)
+	}
 }
 
 func setRateHeaders(h http.Header, limit, remaining, used int, reset time.Time) {

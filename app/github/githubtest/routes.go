@@ -2,6 +2,7 @@ package githubtest
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -20,6 +21,7 @@ type route struct {
 	pattern string
 	name    string // method + " " + pattern
 	segs    []string
+	greedy  bool // the final parameter takes the rest of the path; see matchRoute
 	auth    authKind
 	doc     string // GitHub's documentation_url for this endpoint
 	handler func(*Server, *call) *response
@@ -40,6 +42,10 @@ type response struct {
 	status int
 	body   any
 	header http.Header
+	// raw, when not nil, is sent as it is with contentType instead of body
+	// as JSON (the bare SHA of application/vnd.github.sha). A 304 has no body.
+	raw         []byte
+	contentType string
 }
 
 const (
@@ -53,10 +59,18 @@ const (
 	docEditComment  = "https://docs.github.com/rest/issues/comments#update-an-issue-comment"
 	docNewComment   = "https://docs.github.com/rest/issues/comments#create-an-issue-comment"
 	docListComments = "https://docs.github.com/rest/issues/comments#list-issue-comments"
+	docGetRepo      = "https://docs.github.com/rest/repos/repos#get-a-repository"
+	docGetContent   = "https://docs.github.com/rest/repos/contents#get-repository-content"
+	docGetCommit    = "https://docs.github.com/rest/commits/commits#get-a-commit"
+	docGetIssue     = "https://docs.github.com/rest/issues/issues#get-an-issue"
+	docAddLabels    = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue"
+	docRemoveLabel  = "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"
 )
 
 // routeTable lists every endpoint. Order matters: where two patterns could
 // match one path, the one with a literal segment earlier is listed first.
+// Routes ending in a greedy parameter ({path}, {ref}) are only tried after
+// every fixed-length route, wherever they are listed.
 var routeTable = []*route{
 	mkRoute("GET", "/app", authJWT, docGetApp, (*Server).getApp),
 	mkRoute("POST", "/app/installations/{installation_id}/access_tokens", authJWT, docCreateToken, (*Server).createInstallationToken),
@@ -67,14 +81,27 @@ var routeTable = []*route{
 	mkRoute("POST", "/repos/{owner}/{repo}/issues/{issue_number}/reactions", authToken, docReactIssue, (*Server).createIssueReaction),
 	mkRoute("POST", "/repos/{owner}/{repo}/issues/{issue_number}/comments", authToken, docNewComment, (*Server).createComment),
 	mkRoute("GET", "/repos/{owner}/{repo}/issues/{issue_number}/comments", authToken, docListComments, (*Server).listComments),
+	mkRoute("GET", "/repos/{owner}/{repo}/issues/{issue_number}", authToken, docGetIssue, (*Server).getIssue),
+	mkRoute("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels", authToken, docAddLabels, (*Server).addLabels),
+	mkRoute("DELETE", "/repos/{owner}/{repo}/issues/{issue_number}/labels/{name}", authToken, docRemoveLabel, (*Server).removeLabel),
+	mkRoute("GET", "/repos/{owner}/{repo}", authToken, docGetRepo, (*Server).getRepo),
+	mkRoute("GET", "/repos/{owner}/{repo}/contents/{path}", authToken, docGetContent, (*Server).getContents),
+	mkRoute("GET", "/repos/{owner}/{repo}/commits/{ref}", authToken, docGetCommit, (*Server).getCommit),
 }
 
+// greedyParams are the parameters that, as the last segment of a pattern,
+// take the rest of the path, slashes included: file paths and git refs
+// ("docs/a.md", "feature/x") are written unescaped in GitHub's paths.
+var greedyParams = map[string]bool{"{path}": true, "{ref}": true}
+
 func mkRoute(method, pattern string, auth authKind, doc string, h func(*Server, *call) *response) *route {
+	segs := strings.Split(strings.TrimPrefix(pattern, "/"), "/")
 	return &route{
 		method:  method,
 		pattern: pattern,
 		name:    method + " " + pattern,
-		segs:    strings.Split(strings.TrimPrefix(pattern, "/"), "/"),
+		segs:    segs,
+		greedy:  greedyParams[segs[len(segs)-1]],
 		auth:    auth,
 		doc:     doc,
 		handler: h,
@@ -92,19 +119,61 @@ func Routes() []string {
 	return out
 }
 
-// matchRoute finds the route for method and path. A known path with another
-// method is not found, as GitHub answers 404 rather than 405.
-func matchRoute(method, path string) (*route, map[string]string) {
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	for _, rt := range routeTable {
-		if rt.method != method || len(rt.segs) != len(segs) {
-			continue
+// matchRoute finds the route for method and the request's escaped path
+// (URL.EscapedPath). A known path with another method is not found, as
+// GitHub answers 404 rather than 405.
+//
+// The path is split on "/" before each segment is unescaped, so an escaped
+// "%2F" stays inside its segment and an escaped parameter such as the label
+// "issueops%3Ainvalid" arrives decoded. Fixed-length routes are tried first,
+// needing exactly as many segments as their pattern; then routes whose final
+// parameter is greedy, which takes every remaining segment joined with "/"
+// (possibly empty: "contents/" names the repository's root).
+func matchRoute(method, escapedPath string) (*route, map[string]string) {
+	raw := strings.Split(strings.TrimPrefix(escapedPath, "/"), "/")
+	segs := make([]string, len(raw))
+	for i, r := range raw {
+		seg, err := url.PathUnescape(r)
+		if err != nil {
+			return nil, nil
 		}
-		if params, ok := matchSegs(rt.segs, segs); ok {
-			return rt, params
+		segs[i] = seg
+	}
+	for _, greedy := range []bool{false, true} {
+		for _, rt := range routeTable {
+			if rt.method != method || rt.greedy != greedy {
+				continue
+			}
+			if params, ok := rt.match(segs); ok {
+				return rt, params
+			}
 		}
 	}
 	return nil, nil
+}
+
+// match matches unescaped path segments against the route's pattern.
+func (rt *route) match(segs []string) (map[string]string, bool) {
+	n := len(rt.segs)
+	if !rt.greedy {
+		if len(segs) != n {
+			return nil, false
+		}
+		return matchSegs(rt.segs, segs)
+	}
+	if len(segs) < n {
+		return nil, false
+	}
+	params, ok := matchSegs(rt.segs[:n-1], segs[:n-1])
+	if !ok {
+		return nil, false
+	}
+	if params == nil {
+		params = make(map[string]string, 1)
+	}
+	last := rt.segs[n-1]
+	params[last[1:len(last)-1]] = strings.Join(segs[n-1:], "/")
+	return params, true
 }
 
 func matchSegs(pattern, segs []string) (map[string]string, bool) {
@@ -115,7 +184,7 @@ func matchSegs(pattern, segs []string) (map[string]string, bool) {
 				return nil, false
 			}
 			if params == nil {
-				params = make(map[string]string, 3)
+				params = make(map[string]string, 4)
 			}
 			params[p[1:len(p)-1]] = segs[i]
 			continue

@@ -5,10 +5,15 @@
 // against something that behaves like api.github.com (same paths, status
 // codes, bodies, headers and authentication rules, including GitHub's
 // idempotent "same reaction again returns 200" behaviour) without the network.
-// Every request is recorded, state (comments, reactions, issued tokens) can be
-// inspected, and faults (5xx, rate limits, hangs, dropped responses) can be
-// injected per route. It adds no latency unless asked and is safe for heavy
-// concurrent use.
+// Every request is recorded, state (comments, reactions, issued tokens, issue
+// labels) can be inspected, and faults (5xx, rate limits, hangs, dropped
+// responses) can be injected per route. It adds no latency unless asked and
+// is safe for heavy concurrent use.
+//
+// Comments and reactions are accepted on any repository and issue. The
+// repository, contents, commit, issue and label routes serve only what a
+// test seeded: repositories (SeedRepo), commits on branches and tags
+// (SeedCommit, SeedTag, MoveRef) and issues (SeedIssue, SetIssueBody).
 package githubtest
 
 import (
@@ -202,11 +207,12 @@ func (s *Server) RequestsTo(route string) []Request {
 	return out
 }
 
-// Reset forgets recorded requests, comments, reactions, pending faults,
-// token-issue counts and rate-limit counters, so one fake can serve several
-// subtests. Installation tokens already issued stay valid (a running app keeps
-// its cached token), comment and reaction ids keep increasing (an id is never
-// reused), and latency and OnRequest hooks are kept.
+// Reset forgets recorded requests, comments, reactions, seeded repositories
+// (with their commits, refs, issues and labels), pending faults, token-issue
+// counts and rate-limit counters, so one fake can serve several subtests.
+// Installation tokens already issued stay valid (a running app keeps its
+// cached token), comment, reaction, issue and label ids keep increasing (an id
+// is never reused), and latency and OnRequest hooks are kept.
 func (s *Server) Reset() {
 	s.recMu.Lock()
 	s.requests = nil
@@ -231,7 +237,7 @@ func (s *Server) Reset() {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	at := time.Now()
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBodyBytes))
-	rt, params := matchRoute(r.Method, r.URL.Path)
+	rt, params := matchRoute(r.Method, r.URL.EscapedPath())
 	rec := &Request{
 		Method: r.Method,
 		Path:   r.URL.Path,

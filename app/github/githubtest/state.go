@@ -77,22 +77,31 @@ type state struct {
 	reactions      map[reactionTarget][]*reactionRec
 	tokens         map[string]instToken
 	issued         map[int64]int
+
+	// Seeded repositories with their commits, issues and labels
+	// (state_repos.go, state_issues.go).
+	nextIssueID int64
+	nextLabelID int64
+	repos       map[repoKey]*repoRec
 }
 
 func (st *state) init() {
 	st.nextCommentID = 1000000000
 	st.nextReactionID = 2000000000
+	st.nextIssueID = 3000000000
+	st.nextLabelID = 4000000000
 	st.tokens = make(map[string]instToken)
 	st.reset()
 }
 
-// reset clears comments, reactions and counts but keeps id counters and
-// issued tokens (see Server.Reset).
+// reset clears comments, reactions, counts and seeded repositories but keeps
+// id counters and issued tokens (see Server.Reset).
 func (st *state) reset() {
 	st.comments = make(map[int64]*commentRec)
 	st.byIssue = make(map[issueKey][]*commentRec)
 	st.reactions = make(map[reactionTarget][]*reactionRec)
 	st.issued = make(map[int64]int)
+	st.repos = make(map[repoKey]*repoRec)
 }
 
 // addComment stores a new comment; it is the only way ids are allocated, so

@@ -1,0 +1,123 @@
+package githubtest
+
+import (
+	"net/http"
+	"strings"
+)
+
+// repoOf is the seeded repository a call names, or nil; s.mu must be held.
+func (s *Server) repoOf(c *call) *repoRec {
+	return s.st.repo(c.params["owner"], c.params["repo"])
+}
+
+// getRepo serves GET /repos/{owner}/{repo}: 200 with the full repository
+// object, 404 for a repository that was not seeded.
+func (s *Server) getRepo(c *call) *response {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repoOf(c)
+	if r == nil {
+		return notFound(c)
+	}
+	return &response{status: http.StatusOK, body: s.renderRepo(r)}
+}
+
+// getContents serves GET /repos/{owner}/{repo}/contents/{path}?ref=: a file
+// as a content object with base64 content, a directory ("" is the root) as
+// an array of entries. ref is a branch, tag or commit SHA (default: the
+// default branch). 404 for an unknown repository, path or ref, and for a
+// repository without commits, each with GitHub's message.
+func (s *Server) getContents(c *call) *response {
+	path := strings.Trim(c.params["path"], "/")
+	ref := c.r.URL.Query().Get("ref")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repoOf(c)
+	if r == nil {
+		return notFound(c)
+	}
+	if len(r.commits) == 0 {
+		return errorResponse(http.StatusNotFound, "This repository is empty.", c.rt.doc)
+	}
+	if ref == "" {
+		ref = r.defaultBranch
+	}
+	commit := r.resolve(ref)
+	if commit == nil {
+		return errorResponse(http.StatusNotFound, "No commit found for the ref "+ref, c.rt.doc)
+	}
+	if content, ok := commit.files[path]; ok {
+		e := treeEntry{name: path[strings.LastIndex(path, "/")+1:], path: path, content: content}
+		return &response{status: http.StatusOK, body: s.renderContent(r, commit.files, ref, e, true)}
+	}
+	if !isDir(commit.files, path) {
+		return notFound(c)
+	}
+	entries := dirEntries(commit.files, path)
+	out := make([]contentJSON, len(entries))
+	for i, e := range entries {
+		out[i] = s.renderContent(r, commit.files, ref, e, false)
+	}
+	return &response{status: http.StatusOK, body: out}
+}
+
+// getCommit serves GET /repos/{owner}/{repo}/commits/{ref}. ref is a branch,
+// a tag, a full SHA or an unambiguous SHA prefix of 7+ hex digits. With an
+// Accept of application/vnd.github.sha (or a versioned form such as
+// go-github's application/vnd.github.v3.sha) the answer is the bare SHA as
+// text/plain with ETag "<sha>", and 304 (uncharged) when If-None-Match holds
+// that ETag; otherwise the commit object. 404 for an unknown repository, 409
+// for one without commits, 422 "No commit found for SHA: <ref>" for a ref
+// that resolves to nothing, as GitHub answers.
+func (s *Server) getCommit(c *call) *response {
+	ref := c.params["ref"]
+	shaForm := acceptsSHA(c.r.Header.Values("Accept"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repoOf(c)
+	if r == nil || ref == "" {
+		return notFound(c)
+	}
+	if len(r.commits) == 0 {
+		return errorResponse(http.StatusConflict, "Git Repository is empty.", c.rt.doc)
+	}
+	commit := r.resolve(ref)
+	if commit == nil {
+		return errorResponse(http.StatusUnprocessableEntity, "No commit found for SHA: "+ref, c.rt.doc)
+	}
+	if !shaForm {
+		return &response{status: http.StatusOK, body: s.renderCommit(r, commit)}
+	}
+	etag := `"` + commit.sha + `"`
+	h := http.Header{"Etag": {etag}, "X-Github-Media-Type": {"github.v3; param=sha"}}
+	if etagMatches(c.r.Header.Get("If-None-Match"), etag) {
+		return &response{status: http.StatusNotModified, header: h}
+	}
+	return &response{status: http.StatusOK, header: h, raw: []byte(commit.sha), contentType: "text/plain; charset=utf-8"}
+}
+
+// acceptsSHA reports whether an Accept header asks for the sha media type:
+// application/vnd.github.sha, a versioned ".sha" form, or the "+sha" preview.
+func acceptsSHA(accept []string) bool {
+	for _, a := range accept {
+		for _, mt := range strings.Split(a, ",") {
+			mt, _, _ = strings.Cut(mt, ";")
+			mt = strings.ToLower(strings.TrimSpace(mt))
+			if strings.HasPrefix(mt, "application/vnd.github.") && (strings.HasSuffix(mt, ".sha") || strings.HasSuffix(mt, "+sha")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// etagMatches applies If-None-Match (a list, weak tags compared weakly).
+func etagMatches(ifNoneMatch, etag string) bool {
+	for _, t := range strings.Split(ifNoneMatch, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == "*" || t == etag {
+			return true
+		}
+	}
+	return false
+}

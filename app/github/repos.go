@@ -1,0 +1,80 @@
+package github
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	gh "github.com/google/go-github/v60/github"
+
+	"github.com/issueops/issueops/app"
+)
+
+// DefaultBranch returns the repository's default branch, where policy and
+// forms are read from.
+func (c *Client) DefaultBranch(ctx context.Context, repo app.Repo) (string, error) {
+	r, _, err := c.gh.Repositories.Get(ctx, repo.Owner, repo.Name)
+	if err != nil {
+		return "", classify(err)
+	}
+	if r.GetDefaultBranch() == "" {
+		return "", app.Permanent(fmt.Errorf("repository %s has no default branch", repo))
+	}
+	return r.GetDefaultBranch(), nil
+}
+
+// ReadFile returns the content of the file at path on ref; found is false
+// when there is no such path.
+func (c *Client) ReadFile(ctx context.Context, repo app.Repo, ref, path string) ([]byte, bool, error) {
+	file, _, resp, err := c.gh.Repositories.GetContents(ctx, repo.Owner, repo.Name, path, &gh.RepositoryContentGetOptions{Ref: ref})
+	if notFound(resp) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, classify(err)
+	}
+	if file == nil {
+		return nil, false, app.Permanent(fmt.Errorf("%s is a directory, not a file", path))
+	}
+	content, err := file.GetContent()
+	if err != nil {
+		return nil, false, app.Permanent(fmt.Errorf("decode %s: %w", path, err))
+	}
+	return []byte(content), true, nil
+}
+
+// ListDir returns the names of the files (not directories) in the directory
+// at path on ref; found is false when there is no such path.
+func (c *Client) ListDir(ctx context.Context, repo app.Repo, ref, path string) ([]string, bool, error) {
+	_, entries, resp, err := c.gh.Repositories.GetContents(ctx, repo.Owner, repo.Name, path, &gh.RepositoryContentGetOptions{Ref: ref})
+	if notFound(resp) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, classify(err)
+	}
+	var names []string
+	for _, entry := range entries {
+		if entry.GetType() == "file" {
+			names = append(names, entry.GetName())
+		}
+	}
+	return names, true, nil
+}
+
+// ResolveRef returns the full SHA of the commit a branch, tag or SHA names;
+// found is false when GitHub knows no such commit (it answers 404 or 422).
+func (c *Client) ResolveRef(ctx context.Context, repo app.Repo, ref string) (string, bool, error) {
+	sha, resp, err := c.gh.Repositories.GetCommitSHA1(ctx, repo.Owner, repo.Name, ref, "")
+	if notFound(resp) || (resp != nil && resp.StatusCode == http.StatusUnprocessableEntity) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, classify(err)
+	}
+	return sha, true, nil
+}
+
+func notFound(resp *gh.Response) bool {
+	return resp != nil && resp.StatusCode == http.StatusNotFound
+}
