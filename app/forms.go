@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/issueops/issueops/app/form"
@@ -38,16 +37,9 @@ func (s *Service) HandleIssue(ctx context.Context, ev IssueEvent) error {
 	if !handledIssueActions[ev.Action] || ev.SenderType == "Bot" || s.requests == nil {
 		return nil
 	}
-	gh, err := s.clients.ForInstallation(ctx, ev.InstallationID)
-	if err != nil {
-		return fmt.Errorf("github client for installation %d: %w", ev.InstallationID, err)
-	}
-	self, err := gh.Self(ctx)
-	if err != nil {
-		return fmt.Errorf("github identity: %w", err)
-	}
-	if strings.EqualFold(self, ev.SenderLogin) {
-		return nil
+	gh, err := s.clientUnlessSelf(ctx, ev.InstallationID, ev.SenderLogin)
+	if err != nil || gh == nil {
+		return err
 	}
 	view := newRepoView(gh, ev.Repo)
 	actions, err := view.boundAction(ctx, ev.Labels)

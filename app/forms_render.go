@@ -12,17 +12,7 @@ import (
 func codeSpan(s string) string { return render.CodeSpan(render.Truncate(s, 200)) }
 
 // codeSpanList renders up to max items as code spans, "and N more" after.
-func codeSpanList(items []string, max int) string {
-	var parts []string
-	for i, item := range items {
-		if i == max {
-			parts = append(parts, fmt.Sprintf("and %d more", len(items)-max))
-			break
-		}
-		parts = append(parts, codeSpan(item))
-	}
-	return strings.Join(parts, ", ")
-}
+func codeSpanList(items []string, max int) string { return render.CodeSpanList(items, max, 200) }
 
 func actionTitle(action string) string {
 	if action == "" {

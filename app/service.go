@@ -81,16 +81,9 @@ func (s *Service) HandleComment(ctx context.Context, ev CommentEvent) error {
 	if parsed.Outcome == command.Ignore {
 		return nil
 	}
-	gh, err := s.clients.ForInstallation(ctx, ev.InstallationID)
-	if err != nil {
-		return fmt.Errorf("github client for installation %d: %w", ev.InstallationID, err)
-	}
-	self, err := gh.Self(ctx)
-	if err != nil {
-		return fmt.Errorf("github identity: %w", err)
-	}
-	if strings.EqualFold(self, ev.SenderLogin) {
-		return nil
+	gh, err := s.clientUnlessSelf(ctx, ev.InstallationID, ev.SenderLogin)
+	if err != nil || gh == nil {
+		return err
 	}
 	if err := gh.AddCommentReaction(ctx, ev.Repo, ev.CommentID, ReactionEyes); err != nil {
 		return fmt.Errorf("react to comment %d: %w", ev.CommentID, err)
@@ -103,6 +96,23 @@ func (s *Service) HandleComment(ctx context.Context, ev CommentEvent) error {
 		}
 	}
 	return s.postOnce(ctx, gh, ev, reply)
+}
+
+// clientUnlessSelf returns the installation's GitHub, or nil when sender is
+// the app itself: the app never acts on its own comments or edits.
+func (s *Service) clientUnlessSelf(ctx context.Context, installationID int64, sender string) (GitHub, error) {
+	gh, err := s.clients.ForInstallation(ctx, installationID)
+	if err != nil {
+		return nil, fmt.Errorf("github client for installation %d: %w", installationID, err)
+	}
+	self, err := gh.Self(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("github identity: %w", err)
+	}
+	if strings.EqualFold(self, sender) {
+		return nil, nil
+	}
+	return gh, nil
 }
 
 func (s *Service) run(ctx context.Context, gh GitHub, ev CommentEvent, inv command.Invocation) (string, error) {

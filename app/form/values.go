@@ -1,7 +1,6 @@
 package form
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/issueops/issueops/app/render"
@@ -187,18 +186,5 @@ func quote(s string) string {
 	return render.CodeSpan(render.Truncate(s, 80))
 }
 
-// quoteList quotes the first few of list and joins them with ", ", saying
-// how many more there are: a message names the culprits, it does not echo a
-// whole body back.
-func quoteList(list []string) string {
-	const limit = 5
-	q := make([]string, 0, min(len(list), limit)+1)
-	for i, s := range list {
-		if i == limit {
-			q = append(q, fmt.Sprintf("and %d more", len(list)-limit))
-			break
-		}
-		q = append(q, quote(s))
-	}
-	return strings.Join(q, ", ")
-}
+// quoteList quotes the first five of list.
+func quoteList(list []string) string { return render.CodeSpanList(list, 5, 80) }

@@ -3,6 +3,7 @@
 package render
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -122,4 +123,19 @@ func needsPadding(content string) bool {
 		return true
 	}
 	return first == ' ' && last == ' ' && strings.Trim(content, " ") != ""
+}
+
+// CodeSpanList renders the first max items as code spans, each cut to
+// width runes, joined with ", " and followed by "and N more" when some are
+// left out: a message names the culprits, it does not echo a whole body.
+func CodeSpanList(items []string, max, width int) string {
+	parts := make([]string, 0, min(len(items), max)+1)
+	for i, item := range items {
+		if i == max {
+			parts = append(parts, fmt.Sprintf("and %d more", len(items)-max))
+			break
+		}
+		parts = append(parts, CodeSpan(Truncate(item, width)))
+	}
+	return strings.Join(parts, ", ")
 }
