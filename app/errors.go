@@ -18,6 +18,19 @@ func Permanent(err error) error {
 	return fmt.Errorf("%w: %w", ErrPermanent, err)
 }
 
+// ErrNotFound marks a permanent failure because the thing is gone (a 404):
+// a deleted comment, a deleted issue. It always comes with ErrPermanent.
+var ErrNotFound = errors.New("not found")
+
+// NotFound wraps err so that both errors.Is(err, ErrNotFound) and
+// errors.Is(err, ErrPermanent) hold.
+func NotFound(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w: %w", ErrPermanent, ErrNotFound, err)
+}
+
 // RetryAfterError asks for the work to be rescheduled no sooner than Delay
 // from now (a rate limit). The job is snoozed, never slept on in a worker.
 type RetryAfterError struct {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/issueops/issueops/app/form"
@@ -21,7 +22,7 @@ const StatusMarker = "<!-- issueops:request-status -->"
 const leaseBusyDelay = 2 * time.Second
 
 // handledIssueActions are the issues events that (re)validate a request.
-var handledIssueActions = map[string]bool{"opened": true, "edited": true, "labeled": true, "reopened": true}
+var handledIssueActions = map[string]bool{"opened": true, "edited": true, "labeled": true, "unlabeled": true, "reopened": true}
 
 // HandlesIssueAction reports whether an issues event with this action can
 // bind or re-validate a form request; intake stores the others as ignored.
@@ -32,9 +33,17 @@ func HandlesIssueAction(action string) bool { return handledIssueActions[action]
 // the issueops:invalid label; a later edit checks it again and updates that
 // comment in place; a valid one loses the label. Once the request's
 // operation has started, edits change nothing and the status comment says
-// so. Safe to call again for the same event.
+// so. Removing the action label withdraws the request. Edits by bots count
+// (a workflow may fill the body); the app's own never do. Safe to call again
+// for the same event.
 func (s *Service) HandleIssue(ctx context.Context, ev IssueEvent) error {
-	if !handledIssueActions[ev.Action] || ev.SenderType == "Bot" || s.requests == nil {
+	if !handledIssueActions[ev.Action] || s.requests == nil {
+		return nil
+	}
+	// An unlabelled issue cannot be a request (a bound form needs a label
+	// to be recognised by), unless its action label just went.
+	withdrawing := ev.Action == "unlabeled" && strings.HasPrefix(ev.ChangedLabel, ActionLabelPrefix) && ev.ChangedLabel != InvalidLabel
+	if len(ev.Labels) == 0 && !withdrawing {
 		return nil
 	}
 	gh, err := s.clientUnlessSelf(ctx, ev.InstallationID, ev.SenderLogin)
@@ -43,10 +52,10 @@ func (s *Service) HandleIssue(ctx context.Context, ev IssueEvent) error {
 	}
 	view := newRepoView(gh, ev.Repo)
 	actions, err := view.boundAction(ctx, ev.Labels)
-	if err != nil || len(actions) == 0 {
+	if err != nil || (len(actions) == 0 && !withdrawing) {
 		return err
 	}
-	key := IssueKey{Repo: ev.Repo, Number: ev.IssueNumber}
+	key := IssueKey{RepoID: ev.RepoID, Repo: ev.Repo, Number: ev.IssueNumber}
 	req, ok, err := s.requests.LeaseRequest(ctx, key, ev.DeliveryID, s.lease)
 	if err != nil {
 		return err
@@ -74,17 +83,22 @@ func (s *Service) handleRequest(ctx context.Context, gh GitHub, view *repoView, 
 	if err != nil {
 		return err
 	}
-	bodyHash := hashOf(issue.Body)
-	skip := len(actions) == 0 || // the label went since the event
+	bodyHash := hashOf(strings.Join(actions, ",") + "\n" + issue.Body)
+	pending := req.State == RequestValid || req.State == RequestInvalid
+	skip := (len(actions) == 0 && !pending) ||
 		(issue.State == "closed" && req.State != RequestStarted) ||
-		(req.State == RequestValid && req.BodyHash == bodyHash) // a title edit, a label: nothing to check again
+		(req.State == RequestValid && req.BodyHash == bodyHash) // a title edit, another label: nothing to check again
 	if skip {
 		return s.requests.ReleaseRequest(ctx, req.Key, ev.DeliveryID)
 	}
 	var comment string
-	if req.State == RequestStarted {
+	switch {
+	case req.State == RequestStarted:
 		comment = renderStarted(req, bodyHash != req.BodyHash)
-	} else {
+	case len(actions) == 0:
+		req.State, req.BodyHash, req.Params, req.SHA = RequestWithdrawn, bodyHash, nil, ""
+		comment = renderWithdrawn(req.Action)
+	default:
 		st, err := s.checkRequest(ctx, view, actions, issue)
 		if err != nil {
 			return err
@@ -166,6 +180,9 @@ func driftNotes(t *form.Template, r form.Result) []string {
 	for _, heading := range r.Unmatched {
 		notes = append(notes, fmt.Sprintf("The section %s matches no field of the form (was the form changed after the issue was opened?); it was not read.", codeSpan(heading)))
 	}
+	for _, heading := range r.Absorbed {
+		notes = append(notes, fmt.Sprintf("The heading %s was read as part of the answer above it, not as a field of the form.", codeSpan(heading)))
+	}
 	for _, key := range r.Missing {
 		notes = append(notes, fmt.Sprintf("The form's field %s has no section in the issue; it was read as empty.", codeSpan(fieldLabel(t, key))))
 	}
@@ -197,15 +214,13 @@ func (s *Service) writeStatus(ctx context.Context, gh GitHub, ev IssueEvent, req
 		}
 	}
 	err := gh.EditComment(ctx, ev.Repo, req.CommentID, body)
-	if errors.Is(err, ErrPermanent) {
-		// Someone deleted the status comment: post a new one.
+	if errors.Is(err, ErrNotFound) {
+		// Someone deleted the status comment: post a new one, looked for
+		// first as above.
 		req.CommentID = 0
-		id, cerr := gh.CreateComment(ctx, ev.Repo, ev.IssueNumber, body)
-		if cerr != nil {
-			return fmt.Errorf("post the status comment again: %w", cerr)
-		}
-		req.CommentID = id
-	} else if err != nil {
+		return s.writeStatus(ctx, gh, ev, req, body)
+	}
+	if err != nil {
 		return fmt.Errorf("edit the status comment: %w", err)
 	}
 	req.CommentHash = hash
@@ -213,7 +228,7 @@ func (s *Service) writeStatus(ctx context.Context, gh GitHub, ev IssueEvent, req
 }
 
 // labelRequest puts issueops:invalid on an invalid request and takes it off
-// a valid one, touching GitHub only when the label must change.
+// any other, touching GitHub only when the label must change.
 func (s *Service) labelRequest(ctx context.Context, gh GitHub, ev IssueEvent, state RequestState, labels []string) error {
 	has := slices.Contains(labels, InvalidLabel)
 	switch {

@@ -8,6 +8,12 @@ import (
 	"github.com/issueops/issueops/app/render"
 )
 
+// maxListed bounds the problems and the notes a status comment lists:
+// GitHub refuses comments over 65,536 characters, and a body can hold
+// thousands of stray sections. Each line is at most a few hundred
+// characters (user text is cut to 200), so the comment stays far below.
+const maxListed = 30
+
 // codeSpan shows untrusted text literally: no mention, link or markup.
 func codeSpan(s string) string { return render.CodeSpan(render.Truncate(s, 200)) }
 
@@ -29,7 +35,11 @@ func renderChecked(st checked) string {
 	if n := len(st.problems); n > 0 {
 		fmt.Fprintf(&b, "### ❌ %s request: %d %s to fix\n\n", title, n, plural(n, "problem", "problems"))
 		b.WriteString("Edit the issue to fix them: issueops checks it again after every edit. Nothing runs until then.\n\n")
-		for _, p := range st.problems {
+		for i, p := range st.problems {
+			if i == maxListed {
+				fmt.Fprintf(&b, "- and %d more\n", n-maxListed)
+				break
+			}
 			b.WriteString("- " + problemLine(p) + "\n")
 		}
 	} else {
@@ -42,6 +52,13 @@ func renderChecked(st checked) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
+// renderWithdrawn is the status comment of a request whose issue lost its
+// action label.
+func renderWithdrawn(action string) string {
+	return fmt.Sprintf("### ➖ No longer a %s request\n\nThe issue carries no `issueops:<action>` label any more, so issueops "+
+		"does not check it. Add the label back to make it a request again.", action)
+}
+
 // renderStarted is the status comment of a request whose operation has
 // started: its parameters are frozen.
 func renderStarted(req Request, edited bool) string {
@@ -49,7 +66,7 @@ func renderStarted(req Request, edited bool) string {
 	fmt.Fprintf(&b, "### ▶️ %s request started\n\n", actionTitle(req.Action))
 	b.WriteString(paramLines(nil, req.Params, req.SHA))
 	if edited {
-		fmt.Fprintf(&b, "\nThe issue was edited after the %s started. Edits change nothing now: it runs with the parameters above. "+
+		fmt.Fprintf(&b, "\nThe issue was edited or relabelled after the %s started. Edits change nothing now: it runs with the parameters above. "+
 			"Open a new issue to request another %s.\n", req.Action, req.Action)
 	}
 	return strings.TrimRight(b.String(), "\n")
@@ -115,7 +132,11 @@ func writeNotes(b *strings.Builder, st checked) {
 		return
 	}
 	b.WriteString("\n<details><summary>Notes</summary>\n\n")
-	for _, n := range notes {
+	for i, n := range notes {
+		if i == maxListed {
+			fmt.Fprintf(b, "- and %d more\n", len(notes)-maxListed)
+			break
+		}
 		b.WriteString("- " + n + "\n")
 	}
 	b.WriteString("\n</details>\n")

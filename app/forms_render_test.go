@@ -69,3 +69,14 @@ func TestStatusCommentsGolden(t *testing.T) {
 			Params: map[string]string{"environment": "production", "version": ""}, SHA: "6dcb09b5b57875f334f61aebed695e2e4193db5e"}, true))
 	})
 }
+
+func TestWithdrawnAndBoundedGolden(t *testing.T) {
+	golden(t, "status-withdrawn.md", renderWithdrawn("deploy"))
+	var st checked
+	st.action, st.template = "deploy", shippedTemplate(t, "deploy")
+	for range 40 {
+		st.problems = append(st.problems, form.Problem{Field: "Version", Message: "is required"})
+		st.notes = append(st.notes, "a note")
+	}
+	golden(t, "status-bounded.md", renderChecked(st))
+}

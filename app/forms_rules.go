@@ -65,12 +65,16 @@ func applyRules(ctx context.Context, facts RepoFacts, action string, t *form.Tem
 	}
 	text := func(id string) string { return strings.TrimSpace(values[id].Text) }
 	for _, field := range t.Fields {
-		if field.Type != form.Markdown && field.Type != form.Textarea && values[field.Key()].Kind == form.Text {
+		switch {
+		case field.Key() == FieldDryRun:
+			// Only a ticked box means a dry run: a dropdown answering
+			// "no" must not.
+			if field.Type == form.Checkboxes && len(values[FieldDryRun].List) > 0 {
+				r.params[FieldDryRun] = "true"
+			}
+		case field.Type != form.Markdown && field.Type != form.Textarea && values[field.Key()].Kind == form.Text:
 			r.params[field.Key()] = text(field.Key())
 		}
-	}
-	if len(values[FieldDryRun].List) > 0 {
-		r.params[FieldDryRun] = "true"
 	}
 	check := func(id string, fn func(string) (string, error)) error {
 		if reported[id] || !hasField(t, id) {
@@ -161,6 +165,9 @@ func refProblem(ref string) string {
 		return "it may not start with - or /, or end with /, . or .lock"
 	case strings.Contains(ref, ".."), strings.Contains(ref, "@{"), strings.Contains(ref, "//"), strings.Contains(ref, "/."):
 		return "it may not contain .., @{, // or /."
+	case strings.HasPrefix(ref, "refs/pull/"), strings.HasPrefix(ref, "pull/"):
+		// A pull request's head may come from a fork: not the repository's code.
+		return "pull-request refs may hold a fork's commits; name a branch, tag or commit of this repository"
 	}
 	for _, c := range ref {
 		if c <= ' ' || c == 0x7f || strings.ContainsRune(`~^:?*[\`, c) || c > 0x7e {

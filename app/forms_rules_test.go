@@ -12,7 +12,7 @@ func TestRefProblem(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"", "-rf", "/x", "x/", "x.", "x.lock", "a..b", "a@{1}", "a//b", "a/.b", "a b", "a\tb",
-		"a~1", "a^", "a:b", "a?", "a*", "a[", `a\b`, "a\x7f", "é", strings.Repeat("a", 256), "../../etc/passwd", "x?ref=y"} {
+		"a~1", "a^", "a:b", "a?", "a*", "a[", `a\b`, "a\x7f", "é", strings.Repeat("a", 256), "../../etc/passwd", "x?ref=y", "refs/pull/1/head", "pull/1/merge"} {
 		if refProblem(bad) == "" {
 			t.Errorf("refProblem(%q) accepted it", bad)
 		}

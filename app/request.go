@@ -10,19 +10,25 @@ import (
 type IssueEvent struct {
 	DeliveryID     string
 	InstallationID int64
-	Action         string // "opened", "edited" and "labeled" are acted on
+	Action         string // see HandlesIssueAction
 	Repo           Repo
+	RepoID         int64 // GitHub's repository id: survives renames, unlike the name
 	IssueNumber    int
 	Labels         []string // as the payload carried them
-	SenderLogin    string
-	SenderType     string
-	ReceivedAt     time.Time
-	Retry          bool
+	// ChangedLabel is the label a "labeled" or "unlabeled" event is about.
+	ChangedLabel string
+	SenderLogin  string
+	SenderType   string
+	ReceivedAt   time.Time
+	Retry        bool
 }
 
-// IssueKey names one issue; an issue carries at most one request.
+// IssueKey names one issue; an issue carries at most one request. The
+// repository is keyed by id: a repository renamed, or deleted and made
+// again under the same name, never inherits another's requests.
 type IssueKey struct {
-	Repo   Repo
+	RepoID int64
+	Repo   Repo // for logs and people
 	Number int
 }
 
@@ -36,6 +42,9 @@ const (
 	RequestInvalid RequestState = "invalid" // problems listed on the issue, nothing runs
 	RequestValid   RequestState = "valid"   // checked, waiting to start
 	RequestStarted RequestState = "started" // its operation has started: frozen
+	// RequestWithdrawn: the issue lost its action label; adding one back
+	// checks it again.
+	RequestWithdrawn RequestState = "withdrawn"
 )
 
 // Request is the state of an issue opened from a form.
@@ -48,7 +57,8 @@ type Request struct {
 	// CommentHash is the SHA-256 of the status comment as last written, so
 	// an unchanged comment is not written again.
 	CommentHash string
-	// BodyHash is the SHA-256 of the issue body last validated.
+	// BodyHash is the SHA-256 of the issue body and action labels last
+	// validated: a change of either is checked again.
 	BodyHash string
 	// Params are the validated fields (field id → value) and SHA the commit
 	// the ref resolved to, both set while Valid or Started.

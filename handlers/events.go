@@ -20,13 +20,14 @@ var knownEvents = map[string]struct{}{
 // Enqueue decides at intake whether a delivery needs a job. Everything else is
 // stored as ignored: an event nobody handles, a comment edited or deleted
 // (only created comments are acted on), a comment by a bot, an issues event
-// that cannot change a form request (closed, assigned…) or one by a bot.
+// that cannot change a form request (closed, assigned…). Issues events by
+// bots are kept: a workflow may fill a form's body or add its label.
 func Enqueue(event string, meta Meta) bool {
 	switch event {
 	case "issue_comment":
 		return meta.Action == "created" && meta.Sender.Type != "Bot"
 	case "issues":
-		return app.HandlesIssueAction(meta.Action) && meta.Sender.Type != "Bot"
+		return app.HandlesIssueAction(meta.Action)
 	default:
 		return false
 	}
@@ -84,7 +85,9 @@ func issueEvent(d app.Delivery, ev *github.IssuesEvent, retry bool) app.IssueEve
 		InstallationID: ev.GetInstallation().GetID(),
 		Action:         ev.GetAction(),
 		Repo:           app.Repo{Owner: ev.GetRepo().GetOwner().GetLogin(), Name: ev.GetRepo().GetName()},
+		RepoID:         ev.GetRepo().GetID(),
 		IssueNumber:    ev.GetIssue().GetNumber(),
+		ChangedLabel:   ev.GetLabel().GetName(),
 		SenderLogin:    ev.GetSender().GetLogin(),
 		SenderType:     ev.GetSender().GetType(),
 		ReceivedAt:     d.ReceivedAt,

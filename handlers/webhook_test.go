@@ -519,7 +519,8 @@ func TestEnqueue(t *testing.T) {
 		{"issues", meta("edited", "User"), true},
 		{"issues", meta("labeled", "User"), true},
 		{"issues", meta("reopened", "User"), true},
-		{"issues", meta("opened", "Bot"), false},
+		{"issues", meta("opened", "Bot"), true},
+		{"issues", meta("unlabeled", "User"), true},
 		{"issues", meta("closed", "User"), false},
 		{"issues", meta("assigned", "User"), false},
 		{"issues", meta("created", "User"), false},
@@ -1066,9 +1067,8 @@ func TestCorpusThroughWebhook(t *testing.T) {
 				t.Fatalf("intake got event %q action %q installation %d (body equal %v)",
 					last.d.Event, last.d.Action, last.d.InstallationID, bytes.Equal(last.d.Body, body))
 			}
-			human := str(m, "sender.type") != "Bot"
-			wantEnqueue := human && (event == "issue_comment" && str(m, "action") == "created" ||
-				event == "issues" && app.HandlesIssueAction(str(m, "action")))
+			wantEnqueue := event == "issue_comment" && str(m, "action") == "created" && str(m, "sender.type") != "Bot" ||
+				event == "issues" && app.HandlesIssueAction(str(m, "action"))
 			if last.enqueue != wantEnqueue {
 				t.Fatalf("enqueue %v, want %v", last.enqueue, wantEnqueue)
 			}
@@ -1148,7 +1148,8 @@ func TestCorpusThroughDispatcher(t *testing.T) {
 
 func TestIssueEventMapping(t *testing.T) {
 	body := []byte(`{"action":"labeled","issue":{"number":12,"labels":[{"name":"bug"},{"name":"issueops:deploy"}]},` +
-		`"repository":{"name":"api","owner":{"login":"acme"}},"sender":{"login":"octocat","type":"User"},"installation":{"id":7}}`)
+		`"label":{"name":"issueops:deploy"},"repository":{"id":99,"name":"api","owner":{"login":"acme"}},` +
+		`"sender":{"login":"octocat","type":"User"},"installation":{"id":7}}`)
 	payload, err := github.ParseWebHook("issues", body)
 	if err != nil {
 		t.Fatal(err)
@@ -1156,7 +1157,7 @@ func TestIssueEventMapping(t *testing.T) {
 	received := time.Unix(1700000000, 0)
 	got := issueEvent(app.Delivery{ID: "d1", ReceivedAt: received}, payload.(*github.IssuesEvent), true)
 	want := app.IssueEvent{DeliveryID: "d1", InstallationID: 7, Action: "labeled", Repo: app.Repo{Owner: "acme", Name: "api"},
-		IssueNumber: 12, Labels: []string{"bug", "issueops:deploy"}, SenderLogin: "octocat", SenderType: "User",
+		RepoID: 99, ChangedLabel: "issueops:deploy", IssueNumber: 12, Labels: []string{"bug", "issueops:deploy"}, SenderLogin: "octocat", SenderType: "User",
 		ReceivedAt: received, Retry: true}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("issueEvent = %+v\nwant %+v", got, want)

@@ -104,6 +104,11 @@ type Result struct {
 	// heading inside a textarea's answer is part of the answer, not a
 	// section (Parse documents the rule).
 	Unmatched []string
+	// Absorbed lists, in body order, the unknown headings read as part of
+	// an answer (markdown in a textarea, "### x" typed into an input). A
+	// section of a field removed from the form, right after a textarea,
+	// lands here too: reported, so nobody mistakes it for a field.
+	Absorbed []string
 	// Missing lists, in template order, the keys of fields that have no
 	// section in the body.
 	Missing []string

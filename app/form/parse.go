@@ -46,8 +46,8 @@ import (
 func Parse(t *Template, body string) Result {
 	body = normalizeNewlines(body)
 	fields := inputFields(t)
-	spans, unmatched := assignSections(fields, body, scanHeadings(body))
-	r := Result{Values: make(map[string]Value, len(fields)), Unmatched: unmatched}
+	spans, unmatched, absorbed := assignSections(fields, body, scanHeadings(body))
+	r := Result{Values: make(map[string]Value, len(fields)), Unmatched: unmatched, Absorbed: absorbed}
 	for i, f := range fields {
 		key := f.Key()
 		if spans[i] == nil {
@@ -85,16 +85,15 @@ func inputFields(t *Template) []Field {
 type span struct{ start, end int }
 
 // assignSections applies the heading rule of Parse: it returns, per field,
-// the span of its section (nil when it has none) and the unknown headings
-// that start sections of their own.
-func assignSections(fields []Field, body string, hs []heading) ([]*span, []string) {
+// the span of its section (nil when it has none), the unknown headings that
+// start sections of their own, and those read as part of an answer.
+func assignSections(fields []Field, body string, hs []heading) (spans []*span, unmatched, absorbed []string) {
 	waiting := make(map[string][]int, len(fields)) // label -> fields without a section yet
 	for i, f := range fields {
 		l := normLabel(f.Label)
 		waiting[l] = append(waiting[l], i)
 	}
-	spans := make([]*span, len(fields))
-	var unmatched []string
+	spans = make([]*span, len(fields))
 	var cur *span    // the section being read, nil before the first or in an unmatched one
 	var field *Field // the field cur belongs to
 	for i, h := range hs {
@@ -111,6 +110,7 @@ func assignSections(fields []Field, body string, hs []heading) ([]*span, []strin
 			next = hs[i+1].start
 		}
 		if cur != nil && keepsHeading(field, body[cur.start:h.start], body[h.next:next]) {
+			absorbed = append(absorbed, h.text)
 			continue
 		}
 		closeSpan(cur, h.start)
@@ -118,7 +118,7 @@ func assignSections(fields []Field, body string, hs []heading) ([]*span, []strin
 		unmatched = append(unmatched, h.text)
 	}
 	closeSpan(cur, len(body))
-	return spans, unmatched
+	return spans, unmatched, absorbed
 }
 
 // keepsHeading decides whether an unknown heading is part of f's answer

@@ -2,6 +2,7 @@ package form
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -480,5 +481,25 @@ func TestSplitOptions(t *testing.T) {
 		if ok != tc.ok || !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("splitOptions(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// A heading kept inside an answer is reported, never silently merged.
+func TestParseReportsAbsorbedHeadings(t *testing.T) {
+	tmpl, err := ParseTemplate([]byte("name: R\ndescription: d\nbody:\n" +
+		"  - type: input\n    id: env\n    attributes:\n      label: Environment\n" +
+		"  - type: textarea\n    id: reason\n    attributes:\n      label: Reason\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Parse(tmpl, "### Environment\n\n### x\n\n### Reason\n\nbroken\n\n### Ticket\n\nOPS-1\n")
+	if got := r.Values["reason"].Text; got != "broken\n\n### Ticket\n\nOPS-1" {
+		t.Errorf("reason = %q", got)
+	}
+	if got := r.Values["env"].Text; got != "### x" {
+		t.Errorf("env = %q", got)
+	}
+	if !slices.Equal(r.Absorbed, []string{"x", "Ticket"}) || len(r.Unmatched) != 0 {
+		t.Errorf("Absorbed = %q, Unmatched = %q; want [x Ticket] and none", r.Absorbed, r.Unmatched)
 	}
 }

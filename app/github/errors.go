@@ -50,6 +50,8 @@ func classify(err error) error {
 	switch {
 	case resp.StatusCode >= 500, resp.StatusCode == http.StatusUnauthorized:
 		return err
+	case resp.StatusCode == http.StatusNotFound:
+		return app.NotFound(err)
 	case resp.StatusCode >= 400:
 		return app.Permanent(err)
 	}

@@ -16,6 +16,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	issuetemplates "github.com/issueops/issueops/issue-templates"
 )
 
 // Path is where the policy lives in a repository.
@@ -77,6 +79,10 @@ func Parse(data []byte) (*Policy, error) {
 	for file, action := range doc.Forms {
 		if strings.ContainsAny(file, "/\\") || strings.HasPrefix(file, ".") {
 			return nil, &Error{Msg: fmt.Sprintf("forms: %q must be a file name in .github/ISSUE_TEMPLATE/", file)}
+		}
+		if !slices.Contains(issuetemplates.Actions, action) {
+			return nil, &Error{Msg: fmt.Sprintf("forms: %q binds %q, which is not an action (%s)",
+				file, action, strings.Join(issuetemplates.Actions, ", "))}
 		}
 		p.Forms[file] = action
 	}

@@ -37,6 +37,7 @@ func TestParseErrors(t *testing.T) {
 		{"not a map", "environments: [a, b]\n", "line 1: cannot unmarshal"},
 		{"form path", "forms:\n  ../x.yml: deploy\n", "file name"},
 		{"form dir", "forms:\n  a/b.yml: deploy\n", "file name"},
+		{"unknown action", "forms:\n  a.yml: deploi\n", "not an action"},
 		{"empty name", "environments:\n  \"\": {}\n", "empty name"},
 		{"too big", strings.Repeat("#", MaxSize+1), "more than"},
 	} {

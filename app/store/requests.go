@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +17,7 @@ import (
 // serves SQLite and PostgreSQL. The lease columns serialise the deliveries
 // of one issue across workers and replicas.
 const requestsTable = `CREATE TABLE requests (
+	repo_id      BIGINT NOT NULL,
 	repo         TEXT NOT NULL,
 	issue        BIGINT NOT NULL,
 	action       TEXT NOT NULL DEFAULT '',
@@ -30,11 +30,8 @@ const requestsTable = `CREATE TABLE requests (
 	lease_holder TEXT NOT NULL DEFAULT '',
 	lease_until  BIGINT NOT NULL DEFAULT 0,
 	updated_at   BIGINT NOT NULL,
-	PRIMARY KEY (repo, issue)
+	PRIMARY KEY (repo_id, issue)
 )`
-
-// repoKey is how a repository is stored: GitHub compares names without case.
-func repoKey(r app.Repo) string { return strings.ToLower(r.String()) }
 
 // LeaseRequest takes the lease of an issue's request for d (see
 // app.RequestStore). The holder that already has the lease (a retry of the
@@ -61,19 +58,19 @@ func (e *engineOf[TTx]) leaseRequest(ctx context.Context, key app.IssueKey, hold
 		ok bool
 	)
 	err := e.inTx(ctx, func(tx TTx) error {
-		if _, err := e.execTx(ctx, tx, e.rebind(`INSERT INTO requests (repo, issue, updated_at) VALUES (?, ?, ?)
-			ON CONFLICT (repo, issue) DO NOTHING`), repoKey(key.Repo), key.Number, now.UnixMilli()); err != nil {
+		if _, err := e.execTx(ctx, tx, e.rebind(`INSERT INTO requests (repo_id, repo, issue, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (repo_id, issue) DO NOTHING`), key.RepoID, key.Repo.String(), key.Number, now.UnixMilli()); err != nil {
 			return err
 		}
 		n, err := e.execTx(ctx, tx, e.rebind(`UPDATE requests SET lease_holder = ?, lease_until = ?
-			WHERE repo = ? AND issue = ? AND (lease_until < ? OR lease_holder = ?)`),
-			holder, now.Add(d).UnixMilli(), repoKey(key.Repo), key.Number, now.UnixMilli(), holder)
+			WHERE repo_id = ? AND issue = ? AND (lease_until < ? OR lease_holder = ?)`),
+			holder, now.Add(d).UnixMilli(), key.RepoID, key.Number, now.UnixMilli(), holder)
 		if err != nil || n == 0 {
 			return err
 		}
 		ok = true
 		r, err = e.readRequest(key, e.queryRowTx(ctx, tx, e.rebind(`SELECT action, state, comment_id, comment_hash,
-			body_hash, params, sha FROM requests WHERE repo = ? AND issue = ?`), repoKey(key.Repo), key.Number))
+			body_hash, params, sha FROM requests WHERE repo_id = ? AND issue = ?`), key.RepoID, key.Number))
 		return err
 	})
 	if err != nil {
@@ -107,9 +104,9 @@ func (e *engineOf[TTx]) saveRequest(ctx context.Context, r app.Request, holder s
 	err = e.inTx(ctx, func(tx TTx) error {
 		n, err = e.execTx(ctx, tx, e.rebind(`UPDATE requests SET action = ?, state = ?, comment_id = ?,
 			comment_hash = ?, body_hash = ?, params = ?, sha = ?, lease_holder = '', lease_until = 0, updated_at = ?
-			WHERE repo = ? AND issue = ? AND lease_holder = ?`),
+			WHERE repo_id = ? AND issue = ? AND lease_holder = ?`),
 			r.Action, string(r.State), r.CommentID, r.CommentHash, r.BodyHash, string(params), r.SHA,
-			time.Now().UnixMilli(), repoKey(r.Key.Repo), r.Key.Number, holder)
+			time.Now().UnixMilli(), r.Key.RepoID, r.Key.Number, holder)
 		return err
 	})
 	if err != nil {
@@ -124,11 +121,11 @@ func (e *engineOf[TTx]) saveRequest(ctx context.Context, r app.Request, holder s
 func (e *engineOf[TTx]) releaseRequest(ctx context.Context, key app.IssueKey, holder string) error {
 	err := e.inTx(ctx, func(tx TTx) error {
 		if _, err := e.execTx(ctx, tx, e.rebind(`DELETE FROM requests
-			WHERE repo = ? AND issue = ? AND lease_holder = ? AND state = ''`), repoKey(key.Repo), key.Number, holder); err != nil {
+			WHERE repo_id = ? AND issue = ? AND lease_holder = ? AND state = ''`), key.RepoID, key.Number, holder); err != nil {
 			return err
 		}
 		_, err := e.execTx(ctx, tx, e.rebind(`UPDATE requests SET lease_holder = '', lease_until = 0
-			WHERE repo = ? AND issue = ? AND lease_holder = ?`), repoKey(key.Repo), key.Number, holder)
+			WHERE repo_id = ? AND issue = ? AND lease_holder = ?`), key.RepoID, key.Number, holder)
 		return err
 	})
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/issueops/issueops/app"
 )
 
-var issueKey = app.IssueKey{Repo: app.Repo{Owner: "Acme", Name: "Widgets"}, Number: 7}
+var issueKey = app.IssueKey{RepoID: 1296269, Repo: app.Repo{Owner: "acme", Name: "widgets"}, Number: 7}
 
 func TestRequestLeaseSaveAndRelease(t *testing.T) {
 	eachStore(t, func(t *testing.T, url string) {
@@ -35,8 +35,12 @@ func TestRequestLeaseSaveAndRelease(t *testing.T) {
 		if err := st.SaveRequest(ctx, r, "d1"); err != nil {
 			t.Fatal(err)
 		}
-		// Names compare without case, as on GitHub.
-		other := app.IssueKey{Repo: app.Repo{Owner: "acme", Name: "widgets"}, Number: 7}
+		// Keyed by repository id: the request survives a rename, and a new
+		// repository under the old name starts afresh.
+		other := app.IssueKey{RepoID: issueKey.RepoID, Repo: app.Repo{Owner: "acme", Name: "renamed"}, Number: 7}
+		if r, ok, err := st.LeaseRequest(ctx, app.IssueKey{RepoID: 42, Repo: issueKey.Repo, Number: 7}, "d9", time.Minute); err != nil || !ok || r.State != app.RequestNew {
+			t.Fatalf("another repository under the same name saw %+v, %v, %v", r, ok, err)
+		}
 		got, ok, err := st.LeaseRequest(ctx, other, "d2", time.Minute)
 		if err != nil || !ok {
 			t.Fatalf("lease after save = %v, %v", ok, err)

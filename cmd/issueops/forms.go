@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/issueops/issueops/app"
 	"github.com/issueops/issueops/app/form"
 	"github.com/issueops/issueops/app/policy"
+	issuetemplates "github.com/issueops/issueops/issue-templates"
 )
 
 // maxBodyBytes bounds an issue body read by parse: GitHub caps bodies at
@@ -60,6 +62,9 @@ func runParse(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	result := form.Parse(t, body)
 	for _, heading := range result.Unmatched {
 		fmt.Fprintf(stderr, "note: section %q matches no field of the form\n", heading)
+	}
+	for _, heading := range result.Absorbed {
+		fmt.Fprintf(stderr, "note: heading %q was read as part of the answer above it\n", heading)
 	}
 	for _, key := range result.Missing {
 		fmt.Fprintf(stderr, "note: field %q has no section in the body\n", key)
@@ -115,22 +120,17 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var problems []string
+	policyPath := filepath.Join(dir, filepath.FromSlash(policy.Path))
+	bound, problems, err := checkPolicy(policyPath, files)
+	if err != nil {
+		return err
+	}
 	for _, path := range files {
-		found, err := checkForm(path)
+		found, err := checkForm(path, bound[filepath.Base(path)])
 		if err != nil {
 			return err
 		}
 		problems = append(problems, found...)
-	}
-	policyPath := filepath.Join(dir, filepath.FromSlash(policy.Path))
-	if data, err := os.ReadFile(policyPath); err == nil {
-		var perr *policy.Error
-		if _, err := policy.Parse(data); errors.As(err, &perr) {
-			problems = append(problems, fmt.Sprintf("%s:%d: %s", policyPath, max(perr.Line, 1), perr.Msg))
-		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return err
 	}
 	for _, p := range problems {
 		fmt.Fprintln(stdout, p)
@@ -168,9 +168,35 @@ func formFiles(dir string) ([]string, error) {
 	return files, nil
 }
 
-// checkForm applies GitHub's schema, then, for a form bound to an action,
-// asks for the field ids that action reads.
-func checkForm(path string) ([]string, error) {
+// checkPolicy reads the policy, when there is one, and returns the forms it
+// binds (file name → action) and its problems: one that does not parse, a
+// bound form that is not among files.
+func checkPolicy(path string, files []string) (map[string]string, []string, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	pol, err := policy.Parse(data)
+	var perr *policy.Error
+	if errors.As(err, &perr) {
+		return nil, []string{fmt.Sprintf("%s:%d: %s", path, max(perr.Line, 1), perr.Msg)}, nil
+	}
+	var problems []string
+	for _, name := range slices.Sorted(maps.Keys(pol.Forms)) {
+		if !slices.ContainsFunc(files, func(f string) bool { return filepath.Base(f) == name }) {
+			problems = append(problems, fmt.Sprintf("%s:1: forms binds %s, which is not a form of %s", path, name, app.TemplateDir))
+		}
+	}
+	return pol.Forms, problems, nil
+}
+
+// checkForm applies GitHub's schema, then asks for the field ids its action
+// reads: the action its issueops:<action> label names, or boundTo, the one
+// the policy binds it to.
+func checkForm(path, boundTo string) ([]string, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -183,12 +209,24 @@ func checkForm(path string) ([]string, error) {
 	if err != nil || len(out) > 0 {
 		return out, nil
 	}
+	bindings := map[string]string{} // action → why
+	if boundTo != "" {
+		bindings[boundTo] = "the policy binds this form to the " + boundTo + " action"
+	}
 	for _, label := range t.Labels {
 		action, ok := strings.CutPrefix(label, app.ActionLabelPrefix)
+		switch {
+		case !ok || label == app.InvalidLabel:
+		case app.RequiredFields[action] == nil:
+			out = append(out, fmt.Sprintf("%s:1: the label %s names no action (%s)", path, label, strings.Join(issuetemplates.Actions, ", ")))
+		default:
+			bindings[action] = "the label " + label + " binds this form to the " + action + " action"
+		}
+	}
+	for _, action := range slices.Sorted(maps.Keys(bindings)) {
 		for _, id := range app.RequiredFields[action] {
-			if ok && !slices.ContainsFunc(t.Fields, func(f form.Field) bool { return f.Type != form.Markdown && f.Key() == id }) {
-				out = append(out, fmt.Sprintf("%s:1: the label %s binds this form to the %s action, which reads a field with id %q; the form has none",
-					path, label, action, id))
+			if !slices.ContainsFunc(t.Fields, func(f form.Field) bool { return f.Type != form.Markdown && f.Key() == id }) {
+				out = append(out, fmt.Sprintf("%s:1: %s, which reads a field with id %q; the form has none", path, bindings[action], id))
 			}
 		}
 	}

@@ -128,6 +128,8 @@ func TestCheckCommand(t *testing.T) {
 	writeFile(t, filepath.Join(forms, "b.yaml"), "name: B\ndescription: d\nlabels: [\"issueops:deploy\"]\nbody:\n"+
 		"  - type: input\n    id: environment\n    attributes:\n      label: Environment\n")
 	writeFile(t, filepath.Join(forms, "c.yml"), "name: [\n")
+	writeFile(t, filepath.Join(forms, "d.yml"), "name: D\ndescription: d\nlabels: [\"issueops:deploi\"]\nbody:\n"+
+		"  - type: input\n    id: x\n    attributes:\n      label: X\n")
 	writeFile(t, filepath.Join(bad, ".github", "issueops.yml"), "environments: [a]\n")
 	code, stdout, stderr := runCLI(t, "check", bad)
 	if code != 1 {
@@ -139,11 +141,25 @@ func TestCheckCommand(t *testing.T) {
 		filepath.Join(forms, "b.yaml") + ":1: the label issueops:deploy binds this form to the deploy action, which reads a field with id \"version\"",
 		filepath.Join(forms, "c.yml") + ":2: YAML syntax error",
 		filepath.Join(bad, ".github", "issueops.yml") + ":1: cannot unmarshal",
+		filepath.Join(forms, "d.yml") + ":1: the label issueops:deploi names no action",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("check output lacks %q:\n%s", want, stdout)
 		}
 	}
+	// A policy binding a form: the form needs the action's ids, and the
+	// bound file must exist.
+	writeFile(t, filepath.Join(bad, ".github", "issueops.yml"), "forms:\n  d.yml: rollback\n  gone.yml: deploy\n")
+	_, stdout, _ = runCLI(t, "check", bad)
+	for _, want := range []string{
+		filepath.Join(forms, "d.yml") + ":1: the policy binds this form to the rollback action, which reads a field with id \"environment\"",
+		filepath.Join(bad, ".github", "issueops.yml") + ":1: forms binds gone.yml, which is not a form of .github/ISSUE_TEMPLATE",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("check output lacks %q:\n%s", want, stdout)
+		}
+	}
+
 	if code, _, stderr := runCLI(t, "check", t.TempDir()); code != 1 || !strings.Contains(stderr, "no ") {
 		t.Errorf("check of a directory without forms: exit %d, %s", code, stderr)
 	}

@@ -29,6 +29,7 @@ type issueDelivery struct {
 	labels     []string
 	login      string // default octocat
 	senderType string // default User
+	changed    string // the label of a labeled or unlabeled event
 }
 
 func (d issueDelivery) payload() []byte {
@@ -46,10 +47,14 @@ func (d issueDelivery) payload() []byte {
 	for _, l := range d.labels {
 		labels = append(labels, fmt.Sprintf(`{"name":%q}`, l))
 	}
+	changed := ""
+	if d.changed != "" {
+		changed = fmt.Sprintf(`"label":{"name":%q},`, d.changed)
+	}
 	return fmt.Appendf(nil, `{"action":%q,"issue":{"number":%d,"title":"t","state":"open","labels":[%s],`+
-		`"user":{"login":"octocat","type":"User"},"author_association":"OWNER"},`+
+		`"user":{"login":"octocat","type":"User"},"author_association":"OWNER"},%s`+
 		`"repository":{"id":1,"name":"api","full_name":"acme/api","owner":{"login":"acme","type":"Organization"}},`+
-		`"sender":{"login":%q,"type":%q}}`, action, d.number, strings.Join(labels, ","), login, kind)
+		`"sender":{"login":%q,"type":%q}}`, action, d.number, strings.Join(labels, ","), changed, login, kind)
 }
 
 func (s *server) issue(d issueDelivery) int {
@@ -179,7 +184,7 @@ func (s *server) requestHeld(n int) bool {
 		s.t.Fatal(err)
 	}
 	defer st.Close()
-	key := app.IssueKey{Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
+	key := app.IssueKey{RepoID: 1, Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
 	_, ok, err := st.LeaseRequest(context.Background(), key, "probe", time.Minute)
 	if err != nil {
 		s.t.Fatal(err)
@@ -201,7 +206,7 @@ func markStarted(t *testing.T, dbURL string, n int) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	key := app.IssueKey{Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
+	key := app.IssueKey{RepoID: 1, Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
 	r, ok, err := st.LeaseRequest(ctx, key, "operation", time.Minute)
 	if err != nil || !ok || r.State != app.RequestValid {
 		t.Fatalf("lease for start = %+v, %v, %v", r, ok, err)
@@ -284,29 +289,78 @@ func TestFormFallsBackToShippedForm(t *testing.T) {
 	}
 }
 
-// Issues that are not requests, bots' issues and closed issues cause no
-// write; a bot's delivery is not even queued.
+// Issues that are not requests and closed issues cause no write; a closed
+// event is not even queued.
 func TestFormIgnoresOrdinaryIssues(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	formsRepo(t, fake)
 	s := startServer(t, fake)
 	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 11, Body: "### Environment\n\nprod\n", Labels: []string{"bug"}})
 	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 12, Body: "", Labels: []string{"issueops:deploy"}, State: "closed"})
-	if got := s.issue(issueDelivery{number: 12, labels: []string{"issueops:deploy"}, login: "renovate[bot]", senderType: "Bot"}); got != http.StatusAccepted {
+	if got := s.issue(issueDelivery{action: "edited", number: 12, labels: []string{"issueops:deploy"}, login: "renovate[bot]", senderType: "Bot"}); got != http.StatusAccepted {
 		t.Fatalf("bot delivery answered %d", got)
 	}
 	s.issue(issueDelivery{number: 11, labels: []string{"bug"}})
+	s.issue(issueDelivery{number: 13})
 	s.issue(issueDelivery{action: "edited", number: 12, labels: []string{"issueops:deploy"}})
 	s.issue(issueDelivery{action: "closed", number: 12, labels: []string{"issueops:deploy"}})
 	waitFor(t, "the deliveries processed", func() bool {
-		return strings.Contains(s.metrics(), `issueops_job_duration_seconds_count{event="issues",outcome="processed"} 2`)
+		return strings.Contains(s.metrics(), `issueops_job_duration_seconds_count{event="issues",outcome="processed"} 4`)
 	})
 	for _, r := range fake.Requests() {
 		if r.Method != http.MethodGet {
 			t.Errorf("an ordinary issue caused %s %s", r.Method, r.Path)
 		}
 	}
-	if m := s.metrics(); !strings.Contains(m, `issueops_deliveries_total{event="issues",outcome="ignored"} 2`) {
-		t.Errorf("the bot's and the closed delivery are not ignored at intake:\n%s", grepLines(m, "issueops_deliveries_total"))
+	if m := s.metrics(); !strings.Contains(m, `issueops_deliveries_total{event="issues",outcome="ignored"} 1`) {
+		t.Errorf("the closed delivery is not ignored at intake:\n%s", grepLines(m, "issueops_deliveries_total"))
+	}
+	// An issue without labels costs no GitHub request at all.
+	for _, r := range fake.Requests() {
+		if strings.HasSuffix(r.Path, "/issues/13") {
+			t.Errorf("the unlabelled issue was read: %s", r.Path)
+		}
+	}
+}
+
+// Labels are part of the request: swapping the action label of a valid
+// request checks it again as the new action, two action labels are a
+// problem, and removing the last one withdraws the request.
+func TestFormLabelsChangeTheRequest(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	formsRepo(t, fake)
+	s := startServer(t, fake)
+	body := "### Environment\n\nstaging\n\n### Version\n\nv1.4.0\n\n### Reason\n\nbroken\n"
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 14, Body: body, Labels: []string{"issueops:deploy"}})
+	s.issue(issueDelivery{number: 14, labels: []string{"issueops:deploy"}})
+	statusComment(t, fake, 14, "valid deploy", func(b string) bool { return strings.Contains(b, "Deploy request is valid") })
+
+	relabel := func(action, changed string, labels ...string) {
+		t.Helper()
+		iss, _ := fake.Issue("acme", "api", 14)
+		iss.Labels = labels
+		fake.SeedIssue("acme", "api", iss)
+		s.issue(issueDelivery{action: action, number: 14, labels: labels, changed: changed})
+	}
+	relabel("labeled", "issueops:rollback", "issueops:deploy", "issueops:rollback")
+	statusComment(t, fake, 14, "two actions refused", func(b string) bool { return strings.Contains(b, "one issue requests one action") })
+	relabel("unlabeled", "issueops:deploy", "issueops:rollback", app.InvalidLabel)
+	statusComment(t, fake, 14, "valid rollback", func(b string) bool { return strings.Contains(b, "Rollback request is valid") })
+	waitFor(t, "the invalid label to go", func() bool { return !slices.Contains(issueLabels(t, fake, 14), app.InvalidLabel) })
+	relabel("unlabeled", "issueops:rollback")
+	statusComment(t, fake, 14, "withdrawn", func(b string) bool { return strings.Contains(b, "No longer a rollback request") })
+}
+
+// Thousands of stray sections still give one comment GitHub accepts.
+func TestFormStatusCommentIsBounded(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	formsRepo(t, fake)
+	s := startServer(t, fake)
+	body := deployBody("prod", "v1.4.0") + strings.Repeat("### x\n\ny\n\n", 10000)
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 15, Body: body, Labels: []string{"issueops:deploy"}})
+	s.issue(issueDelivery{number: 15, labels: []string{"issueops:deploy"}})
+	c := statusComment(t, fake, 15, "the problems comment", func(b string) bool { return strings.Contains(b, "1 problem to fix") })
+	if len(c.Body) > 20000 || !strings.Contains(c.Body, "and 9971 more") {
+		t.Errorf("comment of %d bytes, want the notes capped:\n%.2000s", len(c.Body), c.Body)
 	}
 }
