@@ -64,12 +64,29 @@ func (s *Service) HandleIssue(ctx context.Context, ev IssueEvent) error {
 		return &RetryAfterError{Delay: leaseBusyDelay, Err: fmt.Errorf("issue %s#%d is being handled by another delivery", ev.Repo, ev.IssueNumber)}
 	}
 	if err := s.handleRequest(ctx, gh, view, ev, req); err != nil {
+		if errors.Is(err, ErrPermanent) {
+			s.reportFailure(ctx, gh, ev, req)
+		}
 		if rerr := s.requests.ReleaseRequest(context.WithoutCancel(ctx), key, ev.DeliveryID); rerr != nil {
 			s.logger.WarnContext(ctx, "release request lease", "delivery_id", ev.DeliveryID, "error", rerr)
 		}
 		return err
 	}
 	return nil
+}
+
+// reportFailure tells the issue, as far as it can, that its request could
+// not be checked and will not be retried: without this a permanent failure
+// (a policy file too big to read, a comment GitHub refuses) leaves the user
+// waiting for a comment that never comes. The details stay in the logs.
+func (s *Service) reportFailure(ctx context.Context, gh GitHub, ev IssueEvent, req Request) {
+	body := fmt.Sprintf("### ⚠️ issueops could not check this request\n\nInternal error, delivery %s. "+
+		"The operators of issueops find the cause in its logs under that id; editing the issue tries again.\n\n%s",
+		codeSpan(ev.DeliveryID), StatusMarker)
+	if err := s.writeStatus(ctx, gh, ev, &req, body); err != nil {
+		s.logger.WarnContext(ctx, "report a failed request", "delivery_id", ev.DeliveryID, "repo", ev.Repo.String(),
+			"issue", ev.IssueNumber, "error", err)
+	}
 }
 
 // handleRequest runs under the issue's lease. It reads the issue afresh, so

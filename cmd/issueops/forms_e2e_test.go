@@ -364,3 +364,20 @@ func TestFormStatusCommentIsBounded(t *testing.T) {
 		t.Errorf("comment of %d bytes, want the notes capped:\n%.2000s", len(c.Body), c.Body)
 	}
 }
+
+// A request that fails for good (here the form's path is a directory) tells
+// the issue, with the delivery id for the operators, instead of leaving it
+// without an answer.
+func TestFormPermanentFailureIsReported(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	fake.SeedRepo("acme", "api", "main")
+	fake.SeedCommit("acme", "api", "main", map[string]string{".github/ISSUE_TEMPLATE/deploy.yml/oops.txt": "x"})
+	s := startServer(t, fake)
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 16, Body: deployBody("staging", "main"), Labels: []string{"issueops:deploy"}})
+	id := nextDeliveryID()
+	s.post("issues", id, issueDelivery{number: 16, labels: []string{"issueops:deploy"}}.payload())
+	c := statusComment(t, fake, 16, "the failure comment", func(b string) bool { return strings.Contains(b, "could not check") })
+	if !strings.Contains(c.Body, "delivery `"+id+"`") || strings.Contains(c.Body, "directory") {
+		t.Errorf("the comment must name the delivery and no internal detail:\n%s", c.Body)
+	}
+}
