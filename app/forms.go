@@ -274,6 +274,15 @@ func (f facts) ResolveRef(ctx context.Context, ref string) (string, bool, error)
 
 func (f facts) DefaultBranch(ctx context.Context) (string, error) { return f.view.defaultBranch(ctx) }
 
+func (f facts) OnDefaultBranch(ctx context.Context, sha string) (bool, string, error) {
+	branch, err := f.view.defaultBranch(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	ok, err := f.view.gh.OnBranch(ctx, f.view.repo, branch, sha)
+	return ok, branch, err
+}
+
 func hashOf(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])

@@ -36,10 +36,13 @@ var EnvironmentActions = []string{"lock", "unlock", "create", "destroy"}
 // repository. Contract: HasEnvironment reports whether the policy declares
 // the environment and lists the declared ones for the message; ResolveRef
 // returns the full commit SHA a branch, tag or SHA names, found=false when
-// none matches; errors are GitHub failures, never "not found".
+// none matches; OnDefaultBranch reports whether a commit is the default
+// branch's head or an ancestor; errors are GitHub failures, never "not
+// found".
 type RepoFacts interface {
 	HasEnvironment(ctx context.Context, name string) (ok bool, known []string, err error)
 	ResolveRef(ctx context.Context, ref string) (sha string, found bool, err error)
+	OnDefaultBranch(ctx context.Context, sha string) (ok bool, branch string, err error)
 	DefaultBranch(ctx context.Context) (string, error)
 }
 
@@ -135,14 +138,26 @@ func checkEnvironment(ctx context.Context, facts RepoFacts, name string) (string
 }
 
 // resolve turns a version, branch, tag or SHA into a commit SHA. A bare
-// semantic version also matches its "v"-prefixed tag.
+// semantic version also matches its "v"-prefixed tag. A commit named by its
+// SHA must be on the default branch: GitHub also answers for commits that
+// exist only in a fork, which nobody here reviewed.
 func resolve(ctx context.Context, facts RepoFacts, ref string) (sha, msg string, err error) {
 	if reason := refProblem(ref); reason != "" {
 		return "", fmt.Sprintf("%s is not a valid branch, tag or commit name: %s", codeSpan(ref), reason), nil
 	}
 	sha, found, err := facts.ResolveRef(ctx, ref)
-	if err != nil || found {
-		return sha, "", err
+	if err != nil {
+		return "", "", err
+	}
+	if found && namesCommit(ref, sha) {
+		ok, branch, err := facts.OnDefaultBranch(ctx, sha)
+		if err != nil || !ok {
+			return "", fmt.Sprintf("commit %s is not on the default branch %s; name the branch or tag that holds it",
+				codeSpan(sha), codeSpan(branch)), err
+		}
+	}
+	if found {
+		return sha, "", nil
 	}
 	if _, perr := release.ParseVersion(ref); perr == nil && !strings.HasPrefix(ref, "v") {
 		if sha, found, err = facts.ResolveRef(ctx, "v"+ref); err != nil || found {
@@ -150,6 +165,12 @@ func resolve(ctx context.Context, facts RepoFacts, ref string) (sha, msg string,
 		}
 	}
 	return "", fmt.Sprintf("no branch, tag or commit %s exists in this repository", codeSpan(ref)), nil
+}
+
+// namesCommit reports whether ref is (a prefix of) the SHA it resolved to,
+// rather than a branch or tag.
+func namesCommit(ref, sha string) bool {
+	return len(ref) >= 4 && strings.HasPrefix(sha, strings.ToLower(ref)) && strings.Trim(strings.ToLower(ref), "0123456789abcdef") == ""
 }
 
 // refProblem applies git's ref-name rules (git check-ref-format), so that

@@ -100,12 +100,16 @@ type Issue struct {
 // ReadFile and ListDir answer found=false (no error) when the path does
 // not exist at ref; ListDir gives file names only. ResolveRef turns a
 // branch, tag or (abbreviated) SHA into the full commit SHA, found=false
-// when no commit matches. Errors are classified as for GitHub.
+// when no commit matches (a SHA may name a fork's commit: see OnBranch). Errors are classified as for GitHub.
 type Repository interface {
 	DefaultBranch(ctx context.Context, repo Repo) (string, error)
 	ReadFile(ctx context.Context, repo Repo, ref, path string) (data []byte, found bool, err error)
 	ListDir(ctx context.Context, repo Repo, ref, path string) (names []string, found bool, err error)
 	ResolveRef(ctx context.Context, repo Repo, ref string) (sha string, found bool, err error)
+	// OnBranch reports whether commit sha is branch's head or an ancestor
+	// of it. GitHub answers for any commit of the repository's fork
+	// network, so a bare SHA proves nothing until it is found on a branch.
+	OnBranch(ctx context.Context, repo Repo, branch, sha string) (bool, error)
 }
 
 // Issues edits issues and their comments.

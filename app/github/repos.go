@@ -78,3 +78,17 @@ func (c *Client) ResolveRef(ctx context.Context, repo app.Repo, ref string) (str
 func notFound(resp *gh.Response) bool {
 	return resp != nil && resp.StatusCode == http.StatusNotFound
 }
+
+// OnBranch compares branch with sha: "identical" or "behind" means sha is
+// branch's head or one of its ancestors. One commit per page keeps the
+// answer small whatever the distance.
+func (c *Client) OnBranch(ctx context.Context, repo app.Repo, branch, sha string) (bool, error) {
+	comp, resp, err := c.gh.Repositories.CompareCommits(ctx, repo.Owner, repo.Name, branch, sha, &gh.ListOptions{PerPage: 1})
+	if notFound(resp) {
+		return false, nil // no common ancestor: not on the branch
+	}
+	if err != nil {
+		return false, classify(err)
+	}
+	return comp.GetStatus() == "identical" || comp.GetStatus() == "behind", nil
+}

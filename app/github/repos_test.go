@@ -101,3 +101,21 @@ func TestIssueEdits(t *testing.T) {
 		t.Errorf("GetIssue of a missing issue = %v, want permanent", err)
 	}
 }
+
+func TestOnBranch(t *testing.T) {
+	fake := tokenFake(t)
+	fake.SeedRepo("acme", "widgets", "main")
+	first := fake.SeedCommit("acme", "widgets", "main", map[string]string{"a": "1"})
+	head := fake.SeedCommit("acme", "widgets", "main", map[string]string{"a": "2"})
+	side := fake.SeedCommit("acme", "widgets", "feature/x", map[string]string{"b": "1"})
+	g := forInstallation(t, tokenClients(t, fake), 0)
+	for sha, want := range map[string]bool{first: true, head: true, side: false} {
+		got, err := g.OnBranch(context.Background(), testRepo, "main", sha)
+		if err != nil || got != want {
+			t.Errorf("OnBranch(main, %s) = %v, %v; want %v", sha[:7], got, err, want)
+		}
+	}
+	if got, err := g.OnBranch(context.Background(), testRepo, "main", "0000000000000000000000000000000000000000"); err != nil || got {
+		t.Errorf("OnBranch of an unknown commit = %v, %v; want false", got, err)
+	}
+}

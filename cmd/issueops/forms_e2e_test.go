@@ -381,3 +381,25 @@ func TestFormPermanentFailureIsReported(t *testing.T) {
 		t.Errorf("the comment must name the delivery and no internal detail:\n%s", c.Body)
 	}
 }
+
+// A commit named by its SHA must be on the default branch: GitHub answers
+// for commits of the whole fork network. Naming the branch that holds it
+// works.
+func TestFormRefusesCommitsOffTheDefaultBranch(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	formsRepo(t, fake)
+	side := fake.SeedCommit("acme", "api", "feature/x", map[string]string{"x": "1"})
+	s := startServer(t, fake)
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 17, Body: deployBody("staging", side), Labels: []string{"issueops:deploy"}})
+	s.issue(issueDelivery{number: 17, labels: []string{"issueops:deploy"}})
+	c := statusComment(t, fake, 17, "the refusal", func(b string) bool { return strings.Contains(b, "1 problem to fix") })
+	if !strings.Contains(c.Body, "commit `"+side+"` is not on the default branch `main`") {
+		t.Errorf("comment:\n%s", c.Body)
+	}
+	fake.SetIssueBody("acme", "api", 17, deployBody("staging", "feature/x"))
+	s.issue(issueDelivery{action: "edited", number: 17, labels: []string{"issueops:deploy", app.InvalidLabel}})
+	c = statusComment(t, fake, 17, "the branch accepted", func(b string) bool { return strings.Contains(b, "is valid") })
+	if !strings.Contains(c.Body, "`"+side+"`") {
+		t.Errorf("comment lacks the branch's SHA:\n%s", c.Body)
+	}
+}

@@ -2,6 +2,7 @@ package githubtest
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -120,4 +121,94 @@ func etagMatches(ifNoneMatch, etag string) bool {
 		}
 	}
 	return false
+}
+
+// Paging of a comparison's commits, as GitHub's compare documents it:
+// without page or per_page the answer lists the most recent
+// compareUnpaged commits; with either, pages of per_page (default 30, at
+// most 100) oldest first. Changed files, at most compareMaxFiles, come on
+// the unpaged answer and the first page only.
+const (
+	compareUnpaged  = 250
+	comparePerPage  = 30
+	compareMaxPage  = 100
+	compareMaxFiles = 300
+)
+
+// compareCommits serves GET /repos/{owner}/{repo}/compare/{basehead}.
+// basehead is BASE...HEAD or BASE..HEAD, each side a branch, tag, full SHA
+// or unambiguous SHA prefix (as commits/{ref} resolves them), optionally
+// written OWNER:REF with the repository's owner. The commits are those
+// reachable from head but not from base, oldest first, with GitHub's Link
+// header when paged; the files are the changes from the merge base to head
+// (three dots) or from base to head (two dots). 404 for an unknown
+// repository, a malformed basehead, a side that resolves to nothing or
+// names another owner's fork, and for histories without a common ancestor.
+func (s *Server) compareCommits(c *call) *response {
+	baseSide, headSide, sep, ok := splitBasehead(c.params["basehead"])
+	q := c.r.URL.Query()
+	paged := q.Has("page") || q.Has("per_page")
+	perPage, page := comparePerPage, 1
+	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 {
+		perPage = min(n, compareMaxPage)
+	}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 {
+		page = n
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r := s.repoOf(c)
+	if r == nil || !ok {
+		return notFound(c)
+	}
+	base, head := r.compareSide(baseSide), r.compareSide(headSide)
+	if base == nil || head == nil {
+		return notFound(c)
+	}
+	ahead, behind, mergeBase := r.compare(base, head)
+	if mergeBase == nil {
+		return errorResponse(http.StatusNotFound, "No common ancestor between "+baseSide+" and "+headSide+".", c.rt.doc)
+	}
+
+	total := len(ahead)
+	list := ahead[max(0, total-compareUnpaged):]
+	if paged {
+		list = nil
+		// page <= total also keeps (page-1)*perPage from overflowing.
+		if start := (page - 1) * perPage; page <= total && start < total {
+			list = ahead[start:min(start+perPage, total)]
+		}
+	}
+	from := mergeBase
+	if sep == ".." {
+		from = base
+	}
+	files := []diffEntryJSON{}
+	if !paged || page == 1 {
+		files, _ = s.diffTrees(r, from.files, head, compareMaxFiles)
+	}
+	resp := &response{status: http.StatusOK, body: s.renderComparison(r, comparison{
+		baseSide: baseSide, headSide: headSide, sep: sep,
+		base: base, head: head, mergeBase: mergeBase,
+		aheadBy: total, behindBy: behind, commits: list, files: files,
+	})}
+	if paged {
+		if link := s.linkHeader(c.r.URL, page, (total+perPage-1)/perPage); link != "" {
+			resp.header = http.Header{"Link": {link}}
+		}
+	}
+	return resp
+}
+
+// splitBasehead splits BASE...HEAD, or BASE..HEAD, at its first separator:
+// git forbids ".." in ref names, so a branch with slashes or dots cannot
+// hide one.
+func splitBasehead(basehead string) (base, head, sep string, ok bool) {
+	for _, sep := range []string{"...", ".."} {
+		if base, head, found := strings.Cut(basehead, sep); found {
+			return base, head, sep, base != "" && head != ""
+		}
+	}
+	return "", "", "", false
 }

@@ -163,6 +163,22 @@ func routeExercises() map[string][]exercise {
 			get("repos/acme/empty/commits/main"),   // 409
 			get("repos/acme/nowhere/commits/main"), // 404
 		},
+		"GET /repos/{owner}/{repo}/compare/{basehead}": {
+			get(ownerRepo + "/compare/main...feature/x"),           // ahead, slash in head
+			get(ownerRepo + "/compare/feature%2Fx...v1.0.0"),       // behind, escaped as go-github does
+			get(ownerRepo + "/compare/v1.0.0...main"),              // identical
+			get(ownerRepo + "/compare/main..feature/x?per_page=1"), // two dots, paged
+			func(t *testing.T, s *githubtest.Server, f fixture) result { // diverged, SHA prefix
+				s.SeedCommit("acme", "forked", "main", map[string]string{"a": "1"})
+				s.SeedCommit("acme", "forked", "topic", map[string]string{"b": "1"})
+				s.SeedCommit("acme", "forked", "main", map[string]string{"a": "2"})
+				return do(t, s, "GET", "repos/acme/forked/compare/main...topic", f.inst, "")
+			},
+			get(ownerRepo + "/compare/main...nope"),       // 404
+			get(ownerRepo + "/compare/main"),              // 404: no separator
+			get("repos/acme/empty/compare/main...main"),   // 404
+			get("repos/acme/nowhere/compare/main...main"), // 404
+		},
 	}
 }
 

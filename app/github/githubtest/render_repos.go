@@ -202,25 +202,32 @@ type diffEntryJSON struct {
 	ContentsURL string `json:"contents_url"`
 }
 
-// commitJSON is GitHub's commit object (GET /repos/{owner}/{repo}/commits/{ref}).
+// commitJSON is GitHub's commit object as lists carry it (the commits,
+// base_commit and merge_base_commit of a comparison): without stats and
+// files.
 type commitJSON struct {
-	SHA         string          `json:"sha"`
-	NodeID      string          `json:"node_id"`
-	Commit      gitCommitJSON   `json:"commit"`
-	URL         string          `json:"url"`
-	HTMLURL     string          `json:"html_url"`
-	CommentsURL string          `json:"comments_url"`
-	Author      userJSON        `json:"author"`
-	Committer   userJSON        `json:"committer"`
-	Parents     []shaURLJSON    `json:"parents"`
-	Stats       statsJSON       `json:"stats"`
-	Files       []diffEntryJSON `json:"files"`
+	SHA         string        `json:"sha"`
+	NodeID      string        `json:"node_id"`
+	Commit      gitCommitJSON `json:"commit"`
+	URL         string        `json:"url"`
+	HTMLURL     string        `json:"html_url"`
+	CommentsURL string        `json:"comments_url"`
+	Author      userJSON      `json:"author"`
+	Committer   userJSON      `json:"committer"`
+	Parents     []shaURLJSON  `json:"parents"`
 }
 
-// renderCommit builds the commit object with its changes against its
-// parent; line counts compare the files' lines as multisets, which is exact
-// for added and removed files and close for edits. s.mu must be held.
-func (s *Server) renderCommit(r *repoRec, c *commitRec) commitJSON {
+// commitDetailJSON is the commit object of GET
+// /repos/{owner}/{repo}/commits/{ref}: with its changes against its parent.
+type commitDetailJSON struct {
+	commitJSON
+	Stats statsJSON       `json:"stats"`
+	Files []diffEntryJSON `json:"files"`
+}
+
+// renderCommitSummary builds the commit object without stats and files;
+// s.mu must be held.
+func (s *Server) renderCommitSummary(r *repoRec, c *commitRec) commitJSON {
 	api, html := s.repoAPI(r), repoHTML(r)
 	id := stableID(seedAuthor)
 	sig := gitUserJSON{Name: seedAuthor, Email: fmt.Sprintf("%d+%s@users.noreply.github.com", id, seedAuthor), Date: fmtTime(c.at)}
@@ -234,13 +241,34 @@ func (s *Server) renderCommit(r *repoRec, c *commitRec) commitJSON {
 			Verification: verificationJSON{Reason: "unsigned"},
 		},
 		URL: api + "/commits/" + c.sha, HTMLURL: html + "/commit/" + c.sha, CommentsURL: api + "/commits/" + c.sha + "/comments",
-		Author: author, Committer: author, Parents: []shaURLJSON{}, Files: []diffEntryJSON{},
+		Author: author, Committer: author, Parents: []shaURLJSON{},
 	}
+	if p := r.commits[c.parent]; p != nil {
+		out.Parents = append(out.Parents, shaURLJSON{SHA: p.sha, URL: api + "/commits/" + p.sha, HTMLURL: html + "/commit/" + p.sha})
+	}
+	return out
+}
+
+// renderCommit builds the commit object with its changes against its
+// parent; s.mu must be held.
+func (s *Server) renderCommit(r *repoRec, c *commitRec) commitDetailJSON {
 	var before map[string]string
 	if p := r.commits[c.parent]; p != nil {
 		before = p.files
-		out.Parents = append(out.Parents, shaURLJSON{SHA: p.sha, URL: api + "/commits/" + p.sha, HTMLURL: html + "/commit/" + p.sha})
 	}
+	files, stats := s.diffTrees(r, before, c, -1)
+	return commitDetailJSON{commitJSON: s.renderCommitSummary(r, c), Stats: stats, Files: files}
+}
+
+// diffTrees lists the files that differ between the tree before and the
+// tree of c, in path order, with their URLs at c and the summed line
+// counts; limit > 0 keeps only that many entries (the totals count them
+// all). Line counts compare the files' lines as multisets, which is exact
+// for added and removed files and close for edits.
+func (s *Server) diffTrees(r *repoRec, before map[string]string, c *commitRec, limit int) ([]diffEntryJSON, statsJSON) {
+	api, html := s.repoAPI(r), repoHTML(r)
+	files := []diffEntryJSON{}
+	var stats statsJSON
 	paths := map[string]bool{}
 	for p := range before {
 		paths[p] = true
@@ -267,12 +295,14 @@ func (s *Server) renderCommit(r *repoRec, c *commitRec) commitJSON {
 		}
 		e.Additions, e.Deletions = lineDiff(old, cur)
 		e.Changes = e.Additions + e.Deletions
-		out.Stats.Additions += e.Additions
-		out.Stats.Deletions += e.Deletions
-		out.Files = append(out.Files, e)
+		stats.Additions += e.Additions
+		stats.Deletions += e.Deletions
+		if limit <= 0 || len(files) < limit {
+			files = append(files, e)
+		}
 	}
-	out.Stats.Total = out.Stats.Additions + out.Stats.Deletions
-	return out
+	stats.Total = stats.Additions + stats.Deletions
+	return files, stats
 }
 
 // lineDiff counts lines of cur missing from old and lines of old missing
@@ -300,4 +330,64 @@ func lines(s string) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// comparison is what renderComparison needs of a compare call.
+type comparison struct {
+	baseSide, headSide, sep string // as the request wrote them
+	base, head, mergeBase   *commitRec
+	aheadBy, behindBy       int
+	commits                 []*commitRec // this page's
+	files                   []diffEntryJSON
+}
+
+// comparisonJSON is GitHub's commit-comparison object.
+type comparisonJSON struct {
+	URL             string          `json:"url"`
+	HTMLURL         string          `json:"html_url"`
+	PermalinkURL    string          `json:"permalink_url"`
+	DiffURL         string          `json:"diff_url"`
+	PatchURL        string          `json:"patch_url"`
+	BaseCommit      commitJSON      `json:"base_commit"`
+	MergeBaseCommit commitJSON      `json:"merge_base_commit"`
+	Status          string          `json:"status"`
+	AheadBy         int             `json:"ahead_by"`
+	BehindBy        int             `json:"behind_by"`
+	TotalCommits    int             `json:"total_commits"`
+	Commits         []commitJSON    `json:"commits"`
+	Files           []diffEntryJSON `json:"files"`
+}
+
+// renderComparison builds the commit-comparison object; s.mu must be held.
+func (s *Server) renderComparison(r *repoRec, cmp comparison) comparisonJSON {
+	basehead := escapePath(cmp.baseSide) + cmp.sep + escapePath(cmp.headSide)
+	html := repoHTML(r) + "/compare/" + basehead
+	status := "identical"
+	switch {
+	case cmp.aheadBy > 0 && cmp.behindBy > 0:
+		status = "diverged"
+	case cmp.aheadBy > 0:
+		status = "ahead"
+	case cmp.behindBy > 0:
+		status = "behind"
+	}
+	out := comparisonJSON{
+		URL:             s.repoAPI(r) + "/compare/" + basehead,
+		HTMLURL:         html,
+		PermalinkURL:    repoHTML(r) + "/compare/" + r.owner + ":" + cmp.base.sha + cmp.sep + r.owner + ":" + cmp.head.sha,
+		DiffURL:         html + ".diff",
+		PatchURL:        html + ".patch",
+		BaseCommit:      s.renderCommitSummary(r, cmp.base),
+		MergeBaseCommit: s.renderCommitSummary(r, cmp.mergeBase),
+		Status:          status,
+		AheadBy:         cmp.aheadBy,
+		BehindBy:        cmp.behindBy,
+		TotalCommits:    cmp.aheadBy,
+		Commits:         make([]commitJSON, len(cmp.commits)),
+		Files:           cmp.files,
+	}
+	for i, c := range cmp.commits {
+		out.Commits[i] = s.renderCommitSummary(r, c)
+	}
+	return out
 }

@@ -62,6 +62,7 @@ const (
 	docGetRepo      = "https://docs.github.com/rest/repos/repos#get-a-repository"
 	docGetContent   = "https://docs.github.com/rest/repos/contents#get-repository-content"
 	docGetCommit    = "https://docs.github.com/rest/commits/commits#get-a-commit"
+	docCompare      = "https://docs.github.com/rest/commits/commits#compare-two-commits"
 	docGetIssue     = "https://docs.github.com/rest/issues/issues#get-an-issue"
 	docAddLabels    = "https://docs.github.com/rest/issues/labels#add-labels-to-an-issue"
 	docRemoveLabel  = "https://docs.github.com/rest/issues/labels#remove-a-label-from-an-issue"
@@ -69,8 +70,8 @@ const (
 
 // routeTable lists every endpoint. Order matters: where two patterns could
 // match one path, the one with a literal segment earlier is listed first.
-// Routes ending in a greedy parameter ({path}, {ref}) are only tried after
-// every fixed-length route, wherever they are listed.
+// Routes ending in a greedy parameter ({path}, {ref}, {basehead}) are only
+// tried after every fixed-length route, wherever they are listed.
 var routeTable = []*route{
 	mkRoute("GET", "/app", authJWT, docGetApp, (*Server).getApp),
 	mkRoute("POST", "/app/installations/{installation_id}/access_tokens", authJWT, docCreateToken, (*Server).createInstallationToken),
@@ -87,12 +88,14 @@ var routeTable = []*route{
 	mkRoute("GET", "/repos/{owner}/{repo}", authToken, docGetRepo, (*Server).getRepo),
 	mkRoute("GET", "/repos/{owner}/{repo}/contents/{path}", authToken, docGetContent, (*Server).getContents),
 	mkRoute("GET", "/repos/{owner}/{repo}/commits/{ref}", authToken, docGetCommit, (*Server).getCommit),
+	mkRoute("GET", "/repos/{owner}/{repo}/compare/{basehead}", authToken, docCompare, (*Server).compareCommits),
 }
 
 // greedyParams are the parameters that, as the last segment of a pattern,
 // take the rest of the path, slashes included: file paths and git refs
-// ("docs/a.md", "feature/x") are written unescaped in GitHub's paths.
-var greedyParams = map[string]bool{"{path}": true, "{ref}": true}
+// ("docs/a.md", "feature/x", "main...feature/x") are written unescaped in
+// GitHub's paths.
+var greedyParams = map[string]bool{"{path}": true, "{ref}": true, "{basehead}": true}
 
 func mkRoute(method, pattern string, auth authKind, doc string, h func(*Server, *call) *response) *route {
 	segs := strings.Split(strings.TrimPrefix(pattern, "/"), "/")

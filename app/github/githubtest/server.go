@@ -11,8 +11,8 @@
 // is safe for heavy concurrent use.
 //
 // Comments and reactions are accepted on any repository and issue. The
-// repository, contents, commit, issue and label routes serve only what a
-// test seeded: repositories (SeedRepo), commits on branches and tags
+// repository, contents, commit, compare, issue and label routes serve only
+// what a test seeded: repositories (SeedRepo), commits on branches and tags
 // (SeedCommit, SeedTag, MoveRef) and issues (SeedIssue, SetIssueBody).
 package githubtest
 

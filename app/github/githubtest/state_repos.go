@@ -284,3 +284,44 @@ func cleanSeedPath(p string) string {
 	}
 	return clean
 }
+
+// compare walks the parent links from base and head as git's merge-base and
+// "git log base..head" do: ahead are the commits reachable from head but not
+// from base, oldest first; behind counts those reachable from base but not
+// from head; mergeBase is the nearest common ancestor, nil when the two
+// histories share no commit. Seeded commits have at most one parent, so each
+// history is a chain.
+func (r *repoRec) compare(base, head *commitRec) (ahead []*commitRec, behind int, mergeBase *commitRec) {
+	depth := map[string]int{} // commits reachable from base → distance from base
+	for c, d := base, 0; c != nil; c, d = r.commits[c.parent], d+1 {
+		depth[c.sha] = d
+	}
+	for c := head; c != nil; c = r.commits[c.parent] {
+		if d, ok := depth[c.sha]; ok {
+			mergeBase, behind = c, d
+			break
+		}
+		ahead = append(ahead, c)
+	}
+	if mergeBase == nil {
+		return nil, 0, nil
+	}
+	slices.Reverse(ahead)
+	return ahead, behind, mergeBase
+}
+
+// compareSide resolves one side of a comparison's basehead: a ref as
+// resolve takes it, optionally written OWNER:REF. Forks are not modelled,
+// so an owner other than the repository's resolves to nothing.
+func (r *repoRec) compareSide(side string) *commitRec {
+	if owner, ref, ok := strings.Cut(side, ":"); ok {
+		if !strings.EqualFold(owner, r.owner) {
+			return nil
+		}
+		side = ref
+	}
+	if side == "" {
+		return nil
+	}
+	return r.resolve(side)
+}
