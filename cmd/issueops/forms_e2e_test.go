@@ -33,16 +33,7 @@ type issueDelivery struct {
 }
 
 func (d issueDelivery) payload() []byte {
-	action, login, kind := d.action, d.login, d.senderType
-	if action == "" {
-		action = "opened"
-	}
-	if login == "" {
-		login = "octocat"
-	}
-	if kind == "" {
-		kind = "User"
-	}
+	action, login, kind := orDefault(d.action, "opened"), orDefault(d.login, "octocat"), orDefault(d.senderType, "User")
 	var labels []string
 	for _, l := range d.labels {
 		labels = append(labels, fmt.Sprintf(`{"name":%q}`, l))

@@ -181,16 +181,7 @@ type comment struct {
 }
 
 func (c comment) payload() []byte {
-	action, login, kind := c.action, c.login, c.senderType
-	if action == "" {
-		action = "created"
-	}
-	if login == "" {
-		login = "octocat"
-	}
-	if kind == "" {
-		kind = "User"
-	}
+	action, login, kind := orDefault(c.action, "created"), orDefault(c.login, "octocat"), orDefault(c.senderType, "User")
 	issue := c.issue
 	if issue == 0 {
 		issue = 1
@@ -203,6 +194,14 @@ func (c comment) payload() []byte {
 		`"comment":{"id":%d,"body":%q,"user":{"login":%q,"type":%q},"author_association":"OWNER"},`+
 		`"repository":{"id":1,"name":"api","full_name":"acme/api","owner":{"login":"acme","type":"Organization"}},`+
 		`"sender":{"login":%q,"type":%q}%s}`, action, issue, c.id, c.body, login, kind, login, kind, install)
+}
+
+// orDefault is v, or def when v is empty.
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
 }
 
 var deliverySeq struct {
