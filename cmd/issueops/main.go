@@ -29,6 +29,8 @@ Commands:
   bench     load a running server with signed deliveries and report throughput
   parse     parse a rendered issue-form body into JSON
   check     validate a checkout's issue forms and .github/issueops.yml offline
+  setup     register the GitHub App through GitHub's App-manifest flow
+  replay    feed a stored delivery through the real pipeline (--dry-run: no writes)
   version   print the version
 
 Run "issueops <command> --help" for a command's flags. Every serve flag also
@@ -63,6 +65,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runParse(args[1:], os.Stdin, stdout, stderr)
 	case "check":
 		err = runCheck(args[1:], stdout, stderr)
+	case "setup":
+		err = runSetup(ctx, args[1:], getenv, stdout, stderr)
+	case "replay":
+		err = runReplay(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 {
 			fmt.Fprint(stdout, "Usage: issueops version\n\nPrints the version of this binary.\n")
