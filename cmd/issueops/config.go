@@ -35,6 +35,8 @@ type envFlags struct {
 	fs     *flag.FlagSet
 	getenv func(string) string
 	envs   map[string]string // flag name → variable
+	// positional is how many arguments may follow the flags.
+	positional int
 }
 
 func newEnvFlags(fs *flag.FlagSet, getenv func(string) string) *envFlags {
@@ -73,10 +75,20 @@ func (e *envFlags) parse(args []string) error {
 			return usagef("%s: not a valid value for --%s", env, name)
 		}
 	}
-	if e.fs.NArg() > 0 {
-		return usagef("unexpected argument %q", e.fs.Arg(0))
+	if e.fs.NArg() > e.positional {
+		return usagef("unexpected argument %q", e.fs.Arg(e.positional))
 	}
 	return nil
+}
+
+// githubFlags registers how to reach GitHub: App mode, token mode, the API
+// URL and the request timeout. serve and replay share them.
+func githubFlags(e *envFlags, c *config) {
+	e.integer(&c.appID, "app-id", "ISSUEOPS_APP_ID", "GitHub App id (App mode)")
+	e.str(&c.privateKeyPath, "private-key", "ISSUEOPS_PRIVATE_KEY_PATH", "", "path to the GitHub App's private key PEM (App mode)")
+	e.str(&c.githubToken, "github-token", "ISSUEOPS_GITHUB_TOKEN", "", "GitHub token: token mode instead of App mode")
+	e.str(&c.githubURL, "github-url", "ISSUEOPS_GITHUB_URL", "https://api.github.com/", "GitHub API URL (GitHub Enterprise: https://HOST/api/v3/)")
+	e.duration(&c.githubTimeout, "github-timeout", "ISSUEOPS_GITHUB_TIMEOUT", 15*time.Second, "timeout of one GitHub API request")
 }
 
 func databaseFlag(e *envFlags, p *string) {
@@ -94,10 +106,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	databaseFlag(e, &c.databaseURL)
 	e.str(&c.webhookSecret, "webhook-secret", "ISSUEOPS_WEBHOOK_SECRET", "",
 		"webhook secret (required); a comma-separated list accepts each, for rotation")
-	e.integer(&c.appID, "app-id", "ISSUEOPS_APP_ID", "GitHub App id (App mode)")
-	e.str(&c.privateKeyPath, "private-key", "ISSUEOPS_PRIVATE_KEY_PATH", "", "path to the GitHub App's private key PEM (App mode)")
-	e.str(&c.githubToken, "github-token", "ISSUEOPS_GITHUB_TOKEN", "", "GitHub token: token mode instead of App mode")
-	e.str(&c.githubURL, "github-url", "ISSUEOPS_GITHUB_URL", "https://api.github.com/", "GitHub API URL (GitHub Enterprise: https://HOST/api/v3/)")
+	githubFlags(e, &c)
 	e.str(&c.slackToken, "slack-token", "ISSUEOPS_SLACK_TOKEN", "", "Slack bot token for the audit channel; Slack is off without it")
 	e.str(&c.slackURL, "slack-url", "ISSUEOPS_SLACK_API_URL", "https://slack.com/api/", "Slack API URL")
 	e.str(&c.jiraURL, "jira-url", "ISSUEOPS_JIRA_URL", "", "Jira base URL; Jira is off without it")
@@ -110,7 +119,6 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		"longest one delivery may be processed; work left by a crashed process is retried after twice this")
 	e.duration(&c.shutdownTimeout, "shutdown-timeout", "ISSUEOPS_SHUTDOWN_TIMEOUT", 25*time.Second,
 		"on SIGTERM, how long in-flight work may take to finish")
-	e.duration(&c.githubTimeout, "github-timeout", "ISSUEOPS_GITHUB_TIMEOUT", 15*time.Second, "timeout of one GitHub API request")
 	e.duration(&c.retryBase, "retry-base", "ISSUEOPS_RETRY_BASE", time.Second, "first retry delay of a failed job; doubles each attempt up to 10m")
 	fs.BoolVar(&c.ackOnly, "bench-ack-only", false,
 		"BENCHMARK ONLY: verify and acknowledge deliveries without storing them (measures the HTTP ceiling; every delivery is lost)")
