@@ -57,6 +57,8 @@ func addHeaderLine(h http.Header, line string) error {
 		return nil
 	case !validHeaderName(name):
 		return fmt.Errorf("%q is not a header name", truncate(name))
+	case strings.ContainsFunc(value, func(r rune) bool { return r < ' ' && r != '\t' || r == 0x7f }):
+		return fmt.Errorf("the value of header %s holds a control character", name)
 	}
 	h.Add(textproto.CanonicalMIMEHeaderKey(name), strings.TrimSpace(value))
 	return nil
