@@ -20,6 +20,9 @@ type Metrics struct {
 	jobs       *prometheus.HistogramVec
 	jobErrors  *prometheus.CounterVec
 	github     *prometheus.CounterVec
+	recovered  prometheus.Counter
+	redeliver  *prometheus.CounterVec
+	recoveryKO *prometheus.CounterVec
 }
 
 // New registers the collectors, with Go runtime and process metrics.
@@ -44,7 +47,19 @@ func New() *Metrics {
 			Help: "GitHub API requests by route template and status (0: no response).",
 		}, []string{"route", "status"}),
 	}
-	m.registry.MustRegister(m.deliveries, m.jobs, m.jobErrors, m.github,
+	m.recovered = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "issueops_deliveries_recovered_total",
+		Help: "Missed webhook deliveries whose redelivery GitHub accepted (202).",
+	})
+	m.redeliver = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "issueops_redelivery_requests_total",
+		Help: "Redelivery requests to GitHub by status (accepted, rejected, rate_limited, failed).",
+	}, []string{"status"})
+	m.recoveryKO = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "issueops_recovery_failures_total",
+		Help: "Delivery recovery passes that did not finish, by reason (rate_limited, error); the next pass retries.",
+	}, []string{"reason"})
+	m.registry.MustRegister(m.deliveries, m.jobs, m.jobErrors, m.github, m.recovered, m.redeliver, m.recoveryKO,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -70,4 +85,18 @@ func (m *Metrics) JobDone(event, outcome string, d time.Duration) {
 // GitHubRequest counts one GitHub API request.
 func (m *Metrics) GitHubRequest(route string, status int) {
 	m.github.WithLabelValues(route, strconv.Itoa(status)).Inc()
+}
+
+// RedeliveryRequested counts one redelivery request by status; an accepted
+// one is a recovered delivery.
+func (m *Metrics) RedeliveryRequested(status string) {
+	m.redeliver.WithLabelValues(status).Inc()
+	if status == "accepted" {
+		m.recovered.Inc()
+	}
+}
+
+// RecoveryFailed counts one recovery pass that did not finish.
+func (m *Metrics) RecoveryFailed(reason string) {
+	m.recoveryKO.WithLabelValues(reason).Inc()
 }

@@ -72,6 +72,8 @@ type engineOf[TTx any] struct {
 	processor Processor
 	requests  chan acceptRequest
 	done      chan struct{}
+	// recoveryPass runs a delivery recovery pass (EveryRecovery).
+	recoveryPass func(context.Context) error
 }
 
 func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Options) (*engineOf[TTx], error) {
@@ -79,6 +81,7 @@ func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Opt
 		requests: make(chan acceptRequest, 1024), done: make(chan struct{})}
 	workers := river.NewWorkers()
 	river.AddWorker[DeliveryArgs](workers, &deliveryWorker[TTx]{e: e})
+	river.AddWorker[RecoveryArgs](workers, &recoveryWorker[TTx]{e: e})
 	cfg := &river.Config{
 		Logger:               riverLogger(opts.Logger),
 		JobTimeout:           opts.JobTimeout,

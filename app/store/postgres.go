@@ -25,6 +25,8 @@ var postgresMigrations = []string{
 		processed_at    BIGINT
 	)`,
 	requestsTable,
+	recoveryCheckpointTable,
+	redeliveryRequestsTable,
 }
 
 // migrationLockKey is the advisory lock that serialises migrations when

@@ -26,6 +26,8 @@ var sqliteMigrations = []string{
 		processed_at    INTEGER
 	)`,
 	requestsTable,
+	recoveryCheckpointTable,
+	redeliveryRequestsTable,
 }
 
 // sqliteDSN builds the modernc.org/sqlite DSN: WAL so readers never block the

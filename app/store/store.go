@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/issueops/issueops/app"
+	"github.com/issueops/issueops/app/recovery"
 )
 
 // Delivery statuses as stored.
@@ -94,6 +95,12 @@ type engine interface {
 	leaseRequest(ctx context.Context, key app.IssueKey, holder string, d time.Duration) (app.Request, bool, error)
 	saveRequest(ctx context.Context, r app.Request, holder string) error
 	releaseRequest(ctx context.Context, key app.IssueKey, holder string) error
+	// Delivery recovery (recovery.go).
+	ids(ctx context.Context, query string, args ...any) ([]string, error)
+	recordRequest(ctx context.Context, guid string, deliveryID int64, at time.Time) error
+	checkpoint(ctx context.Context) (recovery.Checkpoint, error)
+	saveCheckpoint(ctx context.Context, cp recovery.Checkpoint, forgetBefore time.Time) error
+	everyRecovery(interval time.Duration, pass func(context.Context) error)
 	close()
 }
 

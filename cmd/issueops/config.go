@@ -24,6 +24,7 @@ type config struct {
 	workers                          int
 	jobTimeout, shutdownTimeout      time.Duration
 	githubTimeout, retryBase         time.Duration
+	recoverInterval, recoverWindow   time.Duration
 	ackOnly                          bool
 }
 
@@ -120,6 +121,10 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	e.duration(&c.shutdownTimeout, "shutdown-timeout", "ISSUEOPS_SHUTDOWN_TIMEOUT", 25*time.Second,
 		"on SIGTERM, how long in-flight work may take to finish")
 	e.duration(&c.retryBase, "retry-base", "ISSUEOPS_RETRY_BASE", time.Second, "first retry delay of a failed job; doubles each attempt up to 10m")
+	e.duration(&c.recoverInterval, "recover-interval", "ISSUEOPS_RECOVER_INTERVAL", 5*time.Minute,
+		"App mode: how often to ask GitHub to redeliver the deliveries the app missed (0 disables)")
+	e.duration(&c.recoverWindow, "recover-window", "ISSUEOPS_RECOVER_WINDOW", 24*time.Hour,
+		"App mode: how far back the first recovery pass looks (GitHub keeps deliveries 3 days)")
 	fs.BoolVar(&c.ackOnly, "bench-ack-only", false,
 		"BENCHMARK ONLY: verify and acknowledge deliveries without storing them (measures the HTTP ceiling; every delivery is lost)")
 	if err := e.parse(args); err != nil {

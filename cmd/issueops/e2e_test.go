@@ -56,6 +56,10 @@ func TestHelpCommandEndToEnd(t *testing.T) {
 			if !reactAt.Before(replyAt) {
 				t.Errorf("👀 came at %v, after the reply at %v", reactAt, replyAt)
 			}
+			// The job is counted when it ends, just after the reply it posted.
+			waitFor(t, "the job counted", func() bool {
+				return strings.Contains(s.metrics(), `issueops_job_duration_seconds_count{event="issue_comment",outcome="processed"} 1`)
+			})
 			if m := s.metrics(); !strings.Contains(m, `issueops_deliveries_total{event="issue_comment",outcome="accepted"} 1`) ||
 				!strings.Contains(m, `issueops_github_requests_total{route="POST /repos/{owner}/{repo}/issues/comments/{n}/reactions",status="201"} 1`) ||
 				!strings.Contains(m, `issueops_job_duration_seconds_count{event="issue_comment",outcome="processed"} 1`) {

@@ -121,7 +121,11 @@ func startServer(t *testing.T, fake *githubtest.Server, opts ...serverOption) *s
 	for _, o := range opts {
 		o(&cfg)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := "127.0.0.1:0"
+	if cfg.addr != "" { // a restart on the address of an earlier server
+		addr = cfg.addr
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -57,6 +57,7 @@ func serve(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger
 		defer st.Close()
 		service := app.NewService(clients, app.Config{Prefix: cfg.commandPrefix, Requests: st,
 			Lease: cfg.jobTimeout + 30*time.Second, Logger: logger})
+		scheduleRecovery(cfg, clients, st, m, logger)
 		// Not ctx: River hard-stops when its start context ends. Shutdown
 		// below stops it gracefully instead.
 		if err := st.Start(context.WithoutCancel(ctx), handlers.NewDispatcher(service, logger)); err != nil {
@@ -149,8 +150,8 @@ func githubClients(cfg config, m *metrics.Metrics, logger *slog.Logger) (app.Git
 		return nil, usagef("App mode needs both --app-id and --private-key")
 	default:
 		logger.Warn("no GitHub credentials: deliveries are verified and stored, but commands cannot be answered. " +
-			"Next step: register a GitHub App (README, \"Register the GitHub App\") and set ISSUEOPS_APP_ID and " +
-			"ISSUEOPS_PRIVATE_KEY_PATH, or set ISSUEOPS_GITHUB_TOKEN for token mode")
+			"Next step: run `issueops setup` to register the GitHub App and write its credentials " +
+			"(ISSUEOPS_APP_ID, ISSUEOPS_PRIVATE_KEY_PATH), or set ISSUEOPS_GITHUB_TOKEN for token mode")
 		return noCredentials{}, nil
 	}
 	clients, err := github.New(gcfg)

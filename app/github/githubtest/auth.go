@@ -69,6 +69,9 @@ type rateWindow struct {
 func (s *Server) identify(r *http.Request, rt *route) (who *identity, authErr *response) {
 	anon := &identity{kind: anonymous, rateKey: "ip:" + remoteHost(r)}
 	cred, ok := credential(r.Header.Get("Authorization"))
+	if rt != nil && rt.auth == authNone {
+		return anon, nil
+	}
 	if rt != nil && rt.auth == authJWT {
 		if !ok {
 			return anon, errorResponse(http.StatusUnauthorized, msgJWTDecode, rt.doc)

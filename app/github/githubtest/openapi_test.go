@@ -59,6 +59,7 @@ func seedFixture(s *githubtest.Server) string {
 var shaAccept = map[string]string{"Accept": "application/vnd.github.v3.sha"}
 
 func routeExercises() map[string][]exercise {
+	var usedCode string // a manifest code exchanged once, then again
 	return map[string][]exercise{
 		"GET /app": {
 			func(t *testing.T, s *githubtest.Server, _ fixture) result {
@@ -68,6 +69,48 @@ func routeExercises() map[string][]exercise {
 		"POST /app/installations/{installation_id}/access_tokens": {
 			func(t *testing.T, s *githubtest.Server, _ fixture) result {
 				return do(t, s, "POST", "app/installations/777/access_tokens", "Bearer "+appJWT(t), "")
+			},
+		},
+		"GET /app/hook/deliveries": {
+			func(t *testing.T, s *githubtest.Server, _ fixture) result { // first page of 1: Link with a cursor
+				seedHookAttempts(t, s)
+				return do(t, s, "GET", "app/hook/deliveries?per_page=1", "Bearer "+appJWT(t), "")
+			},
+			func(t *testing.T, s *githubtest.Server, _ fixture) result { // the page at a cursor, failures only
+				return do(t, s, "GET", "app/hook/deliveries?status=failure&cursor=v1_"+strconv.FormatInt(s.HookAttempts()[0].ID, 10),
+					"Bearer "+appJWT(t), "")
+			},
+			func(t *testing.T, s *githubtest.Server, _ fixture) result { // 400
+				return do(t, s, "GET", "app/hook/deliveries?cursor=nonsense", "Bearer "+appJWT(t), "")
+			},
+			func(t *testing.T, s *githubtest.Server, _ fixture) result { // 422
+				return do(t, s, "GET", "app/hook/deliveries?status=maybe", "Bearer "+appJWT(t), "")
+			},
+		},
+		"POST /app/hook/deliveries/{delivery_id}/attempts": {
+			func(t *testing.T, s *githubtest.Server, _ fixture) result {
+				failed := seedHookAttempts(t, s)
+				return do(t, s, "POST", fmt.Sprintf("app/hook/deliveries/%d/attempts", failed), "Bearer "+appJWT(t), "")
+			},
+			func(t *testing.T, s *githubtest.Server, _ fixture) result { // no webhook URL: 422
+				failed := seedHookAttempts(t, s)
+				s.SetWebhook("", "")
+				return do(t, s, "POST", fmt.Sprintf("app/hook/deliveries/%d/attempts", failed), "Bearer "+appJWT(t), "")
+			},
+		},
+		"POST /app-manifests/{code}/conversions": {
+			func(t *testing.T, s *githubtest.Server, _ fixture) result {
+				usedCode = mintManifestCode(t, s, "")
+				return do(t, s, "POST", "app-manifests/"+usedCode+"/conversions", "", "")
+			},
+			func(t *testing.T, s *githubtest.Server, _ fixture) result { // used: 404
+				return do(t, s, "POST", "app-manifests/"+usedCode+"/conversions", "", "")
+			},
+			func(t *testing.T, s *githubtest.Server, _ fixture) result {
+				return do(t, s, "POST", "app-manifests/"+mintManifestCode(t, s, "acme")+"/conversions", "", "")
+			},
+			func(t *testing.T, s *githubtest.Server, _ fixture) result { // unknown: 404
+				return do(t, s, "POST", "app-manifests/0123abcd/conversions", "", "")
 			},
 		},
 		"GET /user": {

@@ -12,6 +12,7 @@ type authKind int
 const (
 	authToken authKind = iota // installation token or static token
 	authJWT                   // App JWT
+	authNone                  // no credential (the manifest-code exchange)
 )
 
 // route is one served endpoint. The table below is fixed at compile time and
@@ -75,6 +76,9 @@ const (
 var routeTable = []*route{
 	mkRoute("GET", "/app", authJWT, docGetApp, (*Server).getApp),
 	mkRoute("POST", "/app/installations/{installation_id}/access_tokens", authJWT, docCreateToken, (*Server).createInstallationToken),
+	mkRoute("GET", "/app/hook/deliveries", authJWT, docListHookDeliveries, (*Server).listHookDeliveries),
+	mkRoute("POST", "/app/hook/deliveries/{delivery_id}/attempts", authJWT, docRedeliverHook, (*Server).redeliverHook),
+	mkRoute("POST", "/app-manifests/{code}/conversions", authNone, docManifest, (*Server).createFromManifest),
 	mkRoute("GET", "/user", authToken, docGetUser, (*Server).getUser),
 	mkRoute("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions", authToken, docReactComment, (*Server).createCommentReaction),
 	mkRoute("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}", authToken, docGetComment, (*Server).getComment),

@@ -97,6 +97,10 @@ type Server struct {
 	st    state
 	rateM sync.Mutex
 	rate  map[string]*rateWindow
+
+	webhook webhookState // the App's webhook and its deliveries (handlers_hooks.go)
+
+	manifests manifestState // App-manifest codes and the Apps created from them
 }
 
 // Request is one request as the fake received it, with the status it
@@ -226,6 +230,8 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	s.st.reset()
 	s.mu.Unlock()
+
+	s.resetWebhook()
 
 	s.rateM.Lock()
 	s.rate = make(map[string]*rateWindow)
