@@ -36,6 +36,13 @@ type Delivery struct {
 // OK reports whether the attempt reached the app and was accepted.
 func (d Delivery) OK() bool { return d.StatusCode/100 == 2 && d.Status == "OK" }
 
+// Refused reports whether the app answered with a deliberate 4xx (a bad
+// signature, a body too large): asking GitHub to send it again would get the
+// same answer. A timeout (408) or a rate limit (429) is worth another try.
+func (d Delivery) Refused() bool {
+	return d.StatusCode/100 == 4 && d.StatusCode != 408 && d.StatusCode != 429
+}
+
 // Page is one page of the delivery list, newest first.
 type Page struct {
 	Deliveries []Delivery
@@ -241,8 +248,8 @@ func (r *Recoverer) scan(ctx context.Context, floor time.Time, cp Checkpoint, re
 			if newest.before(d) {
 				newest = Checkpoint{DeliveredAt: d.DeliveredAt, DeliveryID: d.ID}
 			}
-			if d.OK() {
-				delivered[d.GUID] = true
+			if d.OK() || d.Refused() {
+				delivered[d.GUID] = true // settled: answered, or refused on purpose
 				continue
 			}
 			if prev, seen := failed[d.GUID]; !seen || prev.DeliveredAt.Before(d.DeliveredAt) {

@@ -129,6 +129,8 @@ func TestPassRedeliversEachMissedGUIDOnce(t *testing.T) {
 		attempt(3, "g-asked", 7*time.Minute, false),
 		{ID: 2, GUID: "g-503", DeliveredAt: t0.Add(-8 * time.Minute), Status: "Invalid HTTP Response: 503", StatusCode: 503},
 		{ID: 1, GUID: "g-200-not-ok", DeliveredAt: t0.Add(-9 * time.Minute), Status: "timed out", StatusCode: 200},
+		// Refused on purpose (bad signature): the same answer would come again.
+		{ID: 0, GUID: "g-401", DeliveredAt: t0.Add(-9*time.Minute - time.Second), Status: "Invalid HTTP Response: 401", StatusCode: 401},
 	}}
 	st := newStore()
 	st.stored["g-stored"] = true
