@@ -169,6 +169,17 @@ type Result struct {
 	Recent    int // of those, asked for recently
 	Requested int // redelivery requests GitHub accepted
 	Rejected  int // requests GitHub refused for good
+	// pending is the oldest failed attempt of a guid still waiting for its
+	// redelivery (asked now or recently, not stored yet): the checkpoint
+	// must not pass it, or a redelivery that fails too is never seen again.
+	pending time.Time
+}
+
+// hold keeps the checkpoint at or before at.
+func (res *Result) hold(at time.Time) {
+	if res.pending.IsZero() || at.Before(res.pending) {
+		res.pending = at
+	}
 }
 
 // Run runs one pass and records a failed one in the metrics. A rate limit
@@ -214,6 +225,9 @@ func (r *Recoverer) pass(ctx context.Context) (Result, error) {
 	}
 	if err := r.request(ctx, missed, now, &res); err != nil {
 		return res, err
+	}
+	if !res.pending.IsZero() && res.pending.Before(newest.DeliveredAt) {
+		newest = Checkpoint{DeliveredAt: res.pending}
 	}
 	if err := r.st.SaveCheckpoint(ctx, newest, now.Add(-r.cfg.Retention)); err != nil {
 		return res, fmt.Errorf("save checkpoint: %w", err)
@@ -304,6 +318,7 @@ func (r *Recoverer) request(ctx context.Context, missed []Delivery, now time.Tim
 			continue
 		case recent[d.GUID]:
 			res.Recent++
+			res.hold(d.DeliveredAt)
 			continue
 		}
 		status, err := r.redeliver(ctx, d, now)
@@ -311,6 +326,7 @@ func (r *Recoverer) request(ctx context.Context, missed []Delivery, now time.Tim
 		switch status {
 		case "accepted":
 			res.Requested++
+			res.hold(d.DeliveredAt)
 		case "rejected":
 			res.Rejected++
 		case "rate_limited":

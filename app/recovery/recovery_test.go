@@ -150,8 +150,10 @@ func TestPassRedeliversEachMissedGUIDOnce(t *testing.T) {
 	if m.requests["accepted"] != 3 || len(m.failures) != 0 {
 		t.Errorf("metrics %+v", m)
 	}
-	if st.cp != (Checkpoint{DeliveredAt: t0.Add(-time.Minute), DeliveryID: 9}) {
-		t.Errorf("checkpoint %+v; want the newest attempt", st.cp)
+	// The checkpoint waits at the oldest attempt still waiting for its
+	// redelivery (g-200-not-ok), so a redelivery that fails too is seen.
+	if st.cp != (Checkpoint{DeliveredAt: t0.Add(-9 * time.Minute)}) {
+		t.Errorf("checkpoint %+v; want the oldest pending attempt", st.cp)
 	}
 	// A second pass right away asks for nothing: each guid was asked recently.
 	g.redeliver = nil
@@ -174,8 +176,8 @@ func TestFirstPassStopsAtWindowLaterPassesAtCheckpoint(t *testing.T) {
 	if len(g.redeliver) != 7 || len(g.listed) != 4 {
 		t.Errorf("first pass: %d redeliveries, %d pages; want 7 and 4", len(g.redeliver), len(g.listed))
 	}
-	if st.cp.DeliveryID != 100 {
-		t.Errorf("checkpoint %+v", st.cp)
+	if st.cp.DeliveredAt != t0.Add(-60*time.Minute) {
+		t.Errorf("checkpoint %+v; want held at the oldest redelivery asked for", st.cp)
 	}
 	// Later: three new attempts; the pass reads back to the checkpoint
 	// minus the overlap (1 minute) and stops there.
@@ -196,10 +198,20 @@ func TestFirstPassStopsAtWindowLaterPassesAtCheckpoint(t *testing.T) {
 	if want := []int64{103, 102, 101}; !slices.Equal(g.redeliver, want) {
 		t.Errorf("second pass redelivered %v; want %v", g.redeliver, want)
 	}
-	// Pages [103 102] [101 100] [99 98]: 99 is older than the checkpoint
-	// minus the overlap, so the third page is the last.
-	if len(g.listed) != 3 {
-		t.Errorf("second pass listed %d pages; want 3 (stop at the checkpoint)", len(g.listed))
+	// Pages [103 102] [101 100] [99 98] [97 96] [95 94] [93 92]: 93 is
+	// older than the checkpoint minus the overlap, so that page is the last.
+	if len(g.listed) != 6 {
+		t.Errorf("second pass listed %d pages; want 6 (stop at the checkpoint)", len(g.listed))
+	}
+	if st.cp.DeliveredAt != t0.Add(10*time.Minute) {
+		t.Errorf("checkpoint %+v; want held at n1, the oldest asked for", st.cp)
+	}
+	// Once the redeliveries arrived, the checkpoint moves to the newest.
+	for _, guid := range []string{"n1", "n2", "n3"} {
+		st.stored[guid] = true
+	}
+	if _, err := r.Run(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 	if st.cp.DeliveryID != 103 {
 		t.Errorf("checkpoint %+v; want 103", st.cp)

@@ -133,7 +133,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	c.workers = int(workers)
 	if strings.TrimSpace(strings.ReplaceAll(c.webhookSecret, ",", "")) == "" {
 		return c, usagef("no webhook secret: set --webhook-secret or ISSUEOPS_WEBHOOK_SECRET " +
-			"(the secret of the App's webhook); refusing to accept unsigned deliveries")
+			"(the secret of the App's webhook; issueops setup registers an App and writes one); refusing to accept unsigned deliveries")
 	}
 	return c, nil
 }

@@ -47,7 +47,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	data, err := os.ReadFile(file)
+	data, err := readLimited(file, handlers.MaxRecordedBytes)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	secret, err := rc.prepare(header, body, stderr)
+	secrets, err := rc.prepare(header, body, stderr)
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func runReplay(ctx context.Context, args []string, getenv func(string) string, s
 	clients = recordingClients{inner: clients, dryRun: rc.dryRun, out: stdout}
 	service := app.NewService(clients, app.Config{Prefix: rc.commandPrefix, Requests: newMemRequests(), Logger: logger})
 	intake := &replayIntake{processor: handlers.NewDispatcher(service, logger)}
-	webhook, err := handlers.NewWebhook([]string{secret}, intake, m, logger)
+	webhook, err := handlers.NewWebhook(secrets, intake, m, logger)
 	if err != nil {
 		return err
 	}
@@ -107,12 +107,12 @@ func parseReplayFlags(args []string, getenv func(string) string, stderr io.Write
 // content type) and returns the secret the webhook handler checks the
 // signature with: the configured one when the recording is signed, else a
 // one-off secret the body is signed with here.
-func (rc replayConfig) prepare(h http.Header, body []byte, stderr io.Writer) (string, error) {
+func (rc replayConfig) prepare(h http.Header, body []byte, stderr io.Writer) ([]string, error) {
 	switch recorded := h.Get("X-GitHub-Event"); {
 	case recorded == "" && rc.event == "":
-		return "", usagef("the file has no X-GitHub-Event header: name the event with --event")
+		return nil, usagef("the file has no X-GitHub-Event header: name the event with --event")
 	case recorded != "" && rc.event != "" && recorded != rc.event:
-		return "", usagef("--event %s contradicts the file's X-GitHub-Event %s", rc.event, recorded)
+		return nil, usagef("--event %s contradicts the file's X-GitHub-Event %s", rc.event, recorded)
 	case recorded == "":
 		h.Set("X-GitHub-Event", rc.event)
 	}
@@ -123,24 +123,48 @@ func (rc replayConfig) prepare(h http.Header, body []byte, stderr io.Writer) (st
 		h.Set("Content-Type", "application/json")
 	}
 	h.Del("Content-Length")
-	secret := strings.Split(rc.webhookSecret, ",")[0]
+	// As serve reads them: comma-separated, each trimmed, any may match.
+	var secrets [][]byte
+	for _, sec := range rc.secrets() {
+		if sec = strings.TrimSpace(sec); sec != "" {
+			secrets = append(secrets, []byte(sec))
+		}
+	}
 	switch signed := h.Get("X-Hub-Signature-256") != ""; {
-	case signed && !rc.skipSignature && strings.TrimSpace(secret) == "":
-		return "", usagef("the file is signed: give the webhook secret (--webhook-secret or ISSUEOPS_WEBHOOK_SECRET), or --skip-signature")
+	case signed && !rc.skipSignature && len(secrets) == 0:
+		return nil, usagef("the file is signed: give the webhook secret (--webhook-secret or ISSUEOPS_WEBHOOK_SECRET), or --skip-signature")
 	case signed && !rc.skipSignature:
-		if !handlers.VerifySignature([][]byte{[]byte(secret)}, body, h.Get("X-Hub-Signature-256")) {
-			return "", errors.New("the signature does not match the payload: wrong secret, or a re-formatted copy " +
+		if !handlers.VerifySignature(secrets, body, h.Get("X-Hub-Signature-256")) {
+			return nil, errors.New("the signature does not match the payload: wrong secret, or a re-formatted copy " +
 				"(GitHub's page shows payloads re-formatted; --skip-signature replays it anyway)")
 		}
-		return secret, nil
+		return rc.secrets(), nil
 	default:
 		if !signed {
 			fmt.Fprintln(stderr, "issueops replay: the file carries no signature; it is not checked")
 		}
-		secret = randomHex(32)
-		h.Set("X-Hub-Signature-256", handlers.Sign([]byte(secret), body))
-		return secret, nil
+		oneOff := randomHex(32)
+		h.Set("X-Hub-Signature-256", handlers.Sign([]byte(oneOff), body))
+		return []string{oneOff}, nil
 	}
+}
+
+// readLimited reads a file of at most limit bytes, refusing a bigger one
+// before it is all in memory.
+func readLimited(path string, limit int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > limit {
+		return nil, fmt.Errorf("%s is over %d bytes", path, limit)
+	}
+	return data, nil
 }
 
 func randomHex(n int) string {

@@ -87,6 +87,14 @@ func TestReplay(t *testing.T) {
 			t.Errorf("a dry run made write requests: %q", w)
 		}
 	})
+	t.Run("any secret of a rotation list", func(t *testing.T) {
+		fake := newFake(t, githubtest.Options{})
+		code, _, stderr := runCLI(t, "replay", "--github-url", fake.URL, "--github-token", "test-token-"+t.Name(),
+			"--webhook-secret", "new-secret, "+secret, "--dry-run", signed)
+		if code != 0 {
+			t.Fatalf("a delivery signed with the second secret of the list: exit %d: %s", code, stderr)
+		}
+	})
 	t.Run("a bare payload with --event", func(t *testing.T) {
 		fake := newFake(t, githubtest.Options{})
 		bare := writeFile(t, filepath.Join(t.TempDir(), "payload.json"), string(body))

@@ -204,6 +204,10 @@ func checkWebhookURL(raw string) error {
 // manifest answers the first form: it checks it and shows the form that
 // posts the manifest to GitHub, with a fresh state.
 func (s *setupServer) manifest(w http.ResponseWriter, r *http.Request) {
+	if !sameOrigin(r) {
+		s.page(w, http.StatusForbidden, setupError, formData{Error: "The form must be sent from this page."})
+		return
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
 	if err := r.ParseForm(); err != nil {
 		s.page(w, http.StatusBadRequest, setupError, formData{Error: "The form could not be read."})
@@ -345,4 +349,16 @@ func (s *setupServer) page(w http.ResponseWriter, status int, t *template.Templa
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// sameOrigin refuses a form posted by another site (a page that would slip
+// its own webhook URL into the App): browsers say where a request comes
+// from in Sec-Fetch-Site, or else in Origin (which is "null" for the page's
+// own forms, since it sends no referrer).
+func sameOrigin(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" {
+		return site == "same-origin" || site == "none"
+	}
+	o := r.Header.Get("Origin")
+	return o == "" || o == "null" || o == "http://"+r.Host
 }

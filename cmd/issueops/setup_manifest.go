@@ -209,7 +209,7 @@ const defaultGitHubURL = "https://api.github.com/"
 // (set -a; . ./issueops-app.env; set +a) and so can systemd's EnvironmentFile.
 func envFile(c appCredentials, pemPath, githubURL string) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# GitHub App %q (%s), written by issueops setup.\n", c.name, c.htmlURL)
+	fmt.Fprintf(&b, "# GitHub App %q (%q), written by issueops setup.\n", c.name, c.htmlURL)
 	fmt.Fprintf(&b, "# Secrets: keep this file private (mode 0600).\n")
 	kv := func(k, v string) { fmt.Fprintf(&b, "%s=%s\n", k, shellQuote(v)) }
 	kv("ISSUEOPS_APP_ID", fmt.Sprint(c.id))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"strings"
 	"testing"
@@ -54,4 +56,30 @@ func FuzzShellQuote(f *testing.F) {
 			t.Fatalf("shellQuote(%q) = %q reads back as %q", s, q, got)
 		}
 	})
+}
+
+func TestSetupRefusesCrossSiteForms(t *testing.T) {
+	for _, c := range []struct {
+		site, origin string
+		ok           bool
+	}{
+		{"", "", true},
+		{"same-origin", "http://127.0.0.1:3000", true},
+		{"none", "", true},
+		{"cross-site", "https://evil.example", false},
+		{"same-site", "", false},
+		{"", "https://evil.example", false},
+		{"same-origin", "null", true},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:3000/manifest", nil)
+		if c.site != "" {
+			r.Header.Set("Sec-Fetch-Site", c.site)
+		}
+		if c.origin != "" {
+			r.Header.Set("Origin", c.origin)
+		}
+		if got := sameOrigin(r); got != c.ok {
+			t.Errorf("Sec-Fetch-Site %q, Origin %q: sameOrigin = %v", c.site, c.origin, got)
+		}
+	}
 }
