@@ -1,13 +1,7 @@
 package main
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,17 +74,7 @@ func TestRateLimitReschedulesInsteadOfSleeping(t *testing.T) {
 }
 
 func TestAppModeUsesCachedInstallationTokens(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	rememberSecret(string(pemBytes))
-	keyPath := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyPath, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fake := newFake(t, githubtest.Options{AppID: 4242, AppSlug: "issueops-e2e", AppPublicKey: &key.PublicKey})
+	fake, keyPath := appFake(t)
 	s := startServer(t, fake, func(c *config) { c.githubToken, c.appID, c.privateKeyPath = "", 4242, keyPath })
 	for i := range 5 {
 		s.comment(comment{id: int64(300 + i), issue: 1, body: "/help", install: 77})

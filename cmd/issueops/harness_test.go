@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -271,4 +276,21 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // replies are the comments on an issue of acme/api.
 func replies(fake *githubtest.Server, issue int) []githubtest.Comment {
 	return fake.Comments("acme", "api", issue)
+}
+
+// appFake is a fake GitHub that knows App 4242 ("issueops-e2e") and the path
+// of that App's private key, for servers in App mode.
+func appFake(t *testing.T) (*githubtest.Server, string) {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	rememberSecret(string(pemBytes))
+	keyPath := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(keyPath, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return newFake(t, githubtest.Options{AppID: 4242, AppSlug: "issueops-e2e", AppPublicKey: &key.PublicKey}), keyPath
 }

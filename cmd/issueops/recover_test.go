@@ -2,18 +2,11 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
-	"encoding/pem"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/issueops/issueops/app/github/githubtest"
 	"github.com/issueops/issueops/app/store"
 	"github.com/issueops/issueops/app/store/storetest"
 )
@@ -25,17 +18,7 @@ const redeliverRoute = "POST /app/hook/deliveries/{delivery_id}/attempts"
 // on the same database, its recovery pass asks GitHub to redeliver each one,
 // and all 20 run exactly once.
 func TestMissedDeliveriesAreRecoveredAfterRestart(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
-	rememberSecret(string(pemBytes))
-	keyPath := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyPath, pemBytes, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fake := newFake(t, githubtest.Options{AppID: 4242, AppSlug: "issueops-e2e", AppPublicKey: &key.PublicKey})
+	fake, keyPath := appFake(t)
 	secret := rememberSecret(fmt.Sprintf("whsec-recover-%d", time.Now().UnixNano()))
 	dbURL := storetest.SQLiteURL(t)
 	addr := ""
