@@ -37,6 +37,7 @@ type CommentEvent struct {
 	InstallationID int64
 	Action         string // only "created" is acted on
 	Repo           Repo
+	RepoID         int64 // GitHub's repository id: operations and locks are keyed by it
 	IssueNumber    int
 	CommentID      int64
 	Body           string
@@ -70,6 +71,7 @@ const (
 type GitHub interface {
 	Repository
 	Issues
+	Operations
 	AddCommentReaction(ctx context.Context, repo Repo, commentID int64, content string) error
 	// CreateComment posts a comment and returns its id.
 	CreateComment(ctx context.Context, repo Repo, issue int, body string) (int64, error)

@@ -31,6 +31,20 @@ func NotFound(err error) error {
 	return fmt.Errorf("%w: %w: %w", ErrPermanent, ErrNotFound, err)
 }
 
+// ErrAnswered marks a failure GitHub answered with an error status (a 5xx,
+// a 4xx): the request reached GitHub and was refused, so a write it
+// answered so was not made. A failure without it (a timeout, a dropped
+// connection) may have lost the answer to a write that happened.
+var ErrAnswered = errors.New("GitHub answered with an error")
+
+// Answered wraps err so that errors.Is(err, ErrAnswered) holds.
+func Answered(err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%w: %w", ErrAnswered, err)
+}
+
 // RetryAfterError asks for the work to be rescheduled no sooner than Delay
 // from now (a rate limit). The job is snoozed, never slept on in a worker.
 type RetryAfterError struct {

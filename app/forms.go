@@ -50,7 +50,7 @@ func (s *Service) HandleIssue(ctx context.Context, ev IssueEvent) error {
 	if err != nil || gh == nil {
 		return err
 	}
-	view := newRepoView(gh, ev.Repo)
+	view := s.view(gh, ev.Repo)
 	actions, err := view.boundAction(ctx, ev.Labels)
 	if err != nil || (len(actions) == 0 && !withdrawing) {
 		return err
@@ -101,6 +101,15 @@ func (s *Service) handleRequest(ctx context.Context, gh GitHub, view *repoView, 
 		return err
 	}
 	bodyHash := hashOf(strings.Join(actions, ",") + "\n" + issue.Body)
+	if req.State == RequestValid {
+		frozen, err := s.frozenByOperation(ctx, req.Key)
+		if err != nil {
+			return err
+		}
+		if frozen {
+			req.State = RequestStarted
+		}
+	}
 	pending := req.State == RequestValid || req.State == RequestInvalid
 	skip := (len(actions) == 0 && !pending) ||
 		(issue.State == "closed" && req.State != RequestStarted) ||
@@ -124,6 +133,8 @@ func (s *Service) handleRequest(ctx context.Context, gh GitHub, view *repoView, 
 		req.State = RequestValid
 		if len(st.problems) > 0 {
 			req.State, req.Params, req.SHA = RequestInvalid, nil, ""
+		} else if st.run, err = s.runRequest(ctx, gh, view, ev, issue, &req); err != nil {
+			return err
 		}
 		comment = renderChecked(st)
 	}
@@ -148,6 +159,9 @@ type checked struct {
 	template *form.Template
 	params   map[string]string
 	sha      string
+	// run says what running the valid request did ("" when running it
+	// from a form is not enabled).
+	run string
 }
 
 func (s *Service) checkRequest(ctx context.Context, view *repoView, actions []string, issue Issue) (checked, error) {

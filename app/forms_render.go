@@ -45,8 +45,12 @@ func renderChecked(st checked) string {
 	} else {
 		fmt.Fprintf(&b, "### ✅ %s request is valid\n\n", title)
 		b.WriteString(paramLines(st.template, st.params, st.sha))
-		fmt.Fprintf(&b, "\nRunning %s requests from issues is not enabled on this installation yet: nothing ran. "+
-			"Until the request starts, an edit of the issue is checked again.\n", st.action)
+		if st.run != "" {
+			b.WriteString("\n" + st.run + "\n")
+		} else {
+			fmt.Fprintf(&b, "\nRunning %s requests from issues is not enabled on this installation yet: nothing ran. "+
+				"Until the request starts, an edit of the issue is checked again.\n", st.action)
+		}
 	}
 	writeNotes(&b, st)
 	return strings.TrimRight(b.String(), "\n")

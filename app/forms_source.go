@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -37,6 +38,8 @@ type repoView struct {
 	policyErr  error // the policy file is broken: shown to the user
 
 	templates map[string]templateFile
+	// cache keeps parsed policies by commit; nil reads the file every time.
+	cache *policyCache
 }
 
 // templateFile is a form file as read from the default branch.
@@ -46,8 +49,8 @@ type templateFile struct {
 	err      error // it does not parse
 }
 
-func newRepoView(gh GitHub, repo Repo) *repoView {
-	return &repoView{gh: gh, repo: repo, templates: map[string]templateFile{}}
+func newRepoView(gh GitHub, repo Repo, cache *policyCache) *repoView {
+	return &repoView{gh: gh, repo: repo, templates: map[string]templateFile{}, cache: cache}
 }
 
 func (v *repoView) defaultBranch(ctx context.Context) (string, error) {
@@ -64,7 +67,8 @@ func (v *repoView) defaultBranch(ctx context.Context) (string, error) {
 
 // readPolicy returns the policy of the default branch: an empty one when
 // the repository has none, and an empty one with policyErr set when the file
-// does not parse. The error return is for GitHub failures only.
+// does not parse. The error return is for GitHub failures only. The file is
+// read at the branch's head commit, and parsed once per commit.
 func (v *repoView) readPolicy(ctx context.Context) (*policy.Policy, error) {
 	if v.policyRead {
 		return v.policy, nil
@@ -73,20 +77,48 @@ func (v *repoView) readPolicy(ctx context.Context) (*policy.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, found, err := v.gh.ReadFile(ctx, v.repo, branch, policy.Path)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", policy.Path, err)
-	}
-	v.policy = &policy.Policy{Forms: map[string]string{}}
-	if found {
-		if p, perr := policy.Parse(data); perr != nil {
-			v.policyErr = perr
-		} else {
-			v.policy = p
+	head := branch
+	if v.cache != nil {
+		sha, found, err := v.gh.ResolveRef(ctx, v.repo, branch)
+		switch {
+		case errors.Is(err, ErrPermanent):
+			// An empty repository has no head (GitHub answers 409): read
+			// by branch name, uncached.
+		case err != nil:
+			return nil, fmt.Errorf("head of %s: %w", branch, err)
+		case found:
+			head = sha
 		}
 	}
-	v.policyRead = true
+	cached, ok := v.cache.lookup(v.repo, head)
+	if !ok {
+		if cached, err = v.fetchPolicy(ctx, head); err != nil {
+			return nil, err
+		}
+		if head != branch {
+			v.cache.put(v.repo, head, cached)
+		}
+	}
+	v.policy, v.policyErr, v.policyRead = cached.policy, cached.err, true
 	return v.policy, nil
+}
+
+// fetchPolicy reads and parses the policy file at ref.
+func (v *repoView) fetchPolicy(ctx context.Context, ref string) (cachedPolicy, error) {
+	data, found, err := v.gh.ReadFile(ctx, v.repo, ref, policy.Path)
+	if err != nil {
+		return cachedPolicy{}, fmt.Errorf("read %s: %w", policy.Path, err)
+	}
+	empty, _ := policy.Parse(nil) // the defaults, with nothing declared
+	out := cachedPolicy{policy: empty}
+	if found {
+		if p, perr := policy.Parse(data); perr != nil {
+			out.err = perr
+		} else {
+			out.policy = p
+		}
+	}
+	return out, nil
 }
 
 // template reads and parses TemplateDir/name on the default branch.

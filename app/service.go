@@ -25,6 +25,8 @@ type Service struct {
 	requests RequestStore
 	lease    time.Duration
 	commands map[string]CommandFunc
+	policies *policyCache
+	ops      opsConfig
 }
 
 // Config configures a Service.
@@ -35,7 +37,15 @@ type Config struct {
 	Requests RequestStore
 	// Lease is how long one delivery may hold an issue (default 2m): longer
 	// than a job may run, so a live holder never loses it.
-	Lease  time.Duration
+	Lease time.Duration
+	// Operations keeps operations, approvals, the queue and locks; nil
+	// leaves the operation commands off (they answer "not enabled").
+	Operations OperationStore
+	// PollInterval is how often a running deploy is checked on besides its
+	// events (default 30s).
+	PollInterval time.Duration
+	// Now is the clock (default time.Now), for tests of expiry and freezes.
+	Now    func() time.Time
 	Logger *slog.Logger
 }
 
@@ -50,9 +60,17 @@ func NewService(clients GitHubClients, cfg Config) *Service {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = 30 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	s := &Service{clients: clients, prefix: cfg.Prefix, logger: cfg.Logger, requests: cfg.Requests,
-		lease: cfg.Lease, commands: map[string]CommandFunc{}}
+		lease: cfg.Lease, commands: map[string]CommandFunc{}, policies: newPolicyCache(),
+		ops: opsConfig{store: cfg.Operations, poll: cfg.PollInterval, now: cfg.Now}}
 	s.commands["help"] = s.help
+	s.registerOps()
 	return s
 }
 
@@ -95,8 +113,14 @@ func (s *Service) HandleComment(ctx context.Context, ev CommentEvent) error {
 			return err
 		}
 	}
+	if reply == "" { // the command answered in its operation's status comment
+		return nil
+	}
 	return s.postOnce(ctx, gh, ev, reply)
 }
+
+// view returns a fresh view of repo for one event, sharing the policy cache.
+func (s *Service) view(gh GitHub, repo Repo) *repoView { return newRepoView(gh, repo, s.policies) }
 
 // clientUnlessSelf returns the installation's GitHub, or nil when sender is
 // the app itself: the app never acts on its own comments or edits.

@@ -28,6 +28,11 @@ func Enqueue(event string, meta Meta) bool {
 		return meta.Action == "created" && meta.Sender.Type != "Bot"
 	case "issues":
 		return app.HandlesIssueAction(meta.Action)
+	case "deployment_status":
+		// CD systems report as bots: their statuses count.
+		return meta.Action == "created"
+	case "workflow_run":
+		return meta.Action == "completed"
 	default:
 		return false
 	}
@@ -57,10 +62,20 @@ func (p *Dispatcher) Process(ctx context.Context, d app.Delivery, retry bool) er
 		return p.service.HandleComment(ctx, commentEvent(d, ev, retry))
 	case *github.IssuesEvent:
 		return p.service.HandleIssue(ctx, issueEvent(d, ev, retry))
+	case *github.DeploymentStatusEvent:
+		return p.service.HandleDeployEvent(ctx, app.DeployEvent{DeliveryID: d.ID, InstallationID: ev.GetInstallation().GetID(),
+			Repo: repoOf(ev.GetRepo()), RepoID: ev.GetRepo().GetID(), DeploymentID: ev.GetDeployment().GetID()})
+	case *github.WorkflowRunEvent:
+		return p.service.HandleDeployEvent(ctx, app.DeployEvent{DeliveryID: d.ID, InstallationID: ev.GetInstallation().GetID(),
+			Repo: repoOf(ev.GetRepo()), RepoID: ev.GetRepo().GetID(), RunTitle: ev.GetWorkflowRun().GetDisplayTitle()})
 	default:
 		p.logger.DebugContext(ctx, "no handler for event", "delivery_id", d.ID, "event", d.Event)
 		return nil
 	}
+}
+
+func repoOf(r *github.Repository) app.Repo {
+	return app.Repo{Owner: r.GetOwner().GetLogin(), Name: r.GetName()}
 }
 
 func commentEvent(d app.Delivery, ev *github.IssueCommentEvent, retry bool) app.CommentEvent {
@@ -69,6 +84,7 @@ func commentEvent(d app.Delivery, ev *github.IssueCommentEvent, retry bool) app.
 		InstallationID: ev.GetInstallation().GetID(),
 		Action:         ev.GetAction(),
 		Repo:           app.Repo{Owner: ev.GetRepo().GetOwner().GetLogin(), Name: ev.GetRepo().GetName()},
+		RepoID:         ev.GetRepo().GetID(),
 		IssueNumber:    ev.GetIssue().GetNumber(),
 		CommentID:      ev.GetComment().GetID(),
 		Body:           ev.GetComment().GetBody(),

@@ -691,10 +691,12 @@ func FuzzWebhook(f *testing.F) {
 
 // fakeGitHub is an app.GitHub that records every call.
 type fakeGitHub struct {
-	// The repository and issue-editing calls are not used here: form
-	// requests need a RequestStore, which these tests do not give.
+	// The repository, issue-editing and operations calls are not used
+	// here: form requests and operations need stores these tests do not
+	// give, so calling one panics on the nil interface.
 	app.Repository
 	app.Issues
+	app.Operations
 	mu         sync.Mutex
 	self       string
 	hasComment bool
@@ -789,7 +791,7 @@ func TestProcessHelpComment(t *testing.T) {
 	}
 	want := app.CommentEvent{
 		DeliveryID: "d-help", InstallationID: 4242, Action: "created",
-		Repo: app.Repo{Owner: "acme", Name: "widgets"}, IssueNumber: 17, CommentID: 2100000001,
+		Repo: app.Repo{Owner: "acme", Name: "widgets"}, RepoID: 55, IssueNumber: 17, CommentID: 2100000001,
 		Body: "/help", SenderLogin: "alice", SenderType: "User", Retry: true,
 	}
 	if got := commentEvent(d, payload.(*github.IssueCommentEvent), true); got != want {
@@ -1068,7 +1070,9 @@ func TestCorpusThroughWebhook(t *testing.T) {
 					last.d.Event, last.d.Action, last.d.InstallationID, bytes.Equal(last.d.Body, body))
 			}
 			wantEnqueue := event == "issue_comment" && str(m, "action") == "created" && str(m, "sender.type") != "Bot" ||
-				event == "issues" && app.HandlesIssueAction(str(m, "action"))
+				event == "issues" && app.HandlesIssueAction(str(m, "action")) ||
+				event == "deployment_status" && str(m, "action") == "created" ||
+				event == "workflow_run" && str(m, "action") == "completed"
 			if last.enqueue != wantEnqueue {
 				t.Fatalf("enqueue %v, want %v", last.enqueue, wantEnqueue)
 			}
@@ -1111,6 +1115,7 @@ func TestCorpusThroughDispatcher(t *testing.T) {
 				InstallationID: num(t, m, "installation.id"),
 				Action:         str(m, "action"),
 				Repo:           app.Repo{Owner: str(m, "repository.owner.login"), Name: str(m, "repository.name")},
+				RepoID:         num(t, m, "repository.id"),
 				IssueNumber:    int(num(t, m, "issue.number")),
 				CommentID:      num(t, m, "comment.id"),
 				Body:           str(m, "comment.body"),

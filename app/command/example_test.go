@@ -31,3 +31,20 @@ func ExampleParse() {
 	// Reply: `/lock` has an unterminated quote: the `"` is never closed. Close it, or remove it, and try again. Nothing was run.
 	// Ignore
 }
+
+func ExampleParseRequest() {
+	for _, args := range [][]string{
+		{"staging", "to", "prod", "--dry-run"},
+		{"staging", "to"},
+	} {
+		req, err := command.ParseRequest(command.Invocation{Name: "promote", Args: args}, "/")
+		if err != nil {
+			fmt.Println("Reply:", err)
+			continue
+		}
+		fmt.Printf("promote %s → %s, dry run: %v\n", req.Other, req.Environment, req.DryRun)
+	}
+	// Output:
+	// promote staging → prod, dry run: true
+	// Reply: `/promote` needs the environment to promote to: `/promote <from-env> to <to-env> [--dry-run]`
+}

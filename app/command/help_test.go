@@ -55,7 +55,7 @@ func TestTableNames(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	if s, ok := Lookup(Table, "deploy"); !ok || s.Syntax != "<version|ref|sha> to <env>" {
+	if s, ok := Lookup(Table, "deploy"); !ok || s.Syntax != "<version|ref|sha> to <env> [--dry-run]" {
 		t.Errorf("Lookup(deploy) = %+v, %v", s, ok)
 	}
 	for _, name := range []string{"", "Deploy", "/deploy", "depl", "d\u0435ploy"} {

@@ -9,7 +9,9 @@ package command
 // Spec describes one slash command: its name (ASCII, [a-z][a-z0-9-]*), its
 // syntax after the name, and a one-line summary. Parse only uses Name;
 // Syntax and Summary exist so /help can be generated from the same table
-// the parser recognises.
+// the parser recognises; Syntax is also what a UsageError shows, and it
+// must describe the grammar ParseRequest reads (a test checks the two
+// agree).
 type Spec struct {
 	Name, Syntax, Summary string
 }
@@ -19,17 +21,17 @@ type Spec struct {
 // read-only; pass a different slice in Options.Specs to change the
 // vocabulary.
 var Table = []Spec{
-	{"deploy", "<version|ref|sha> to <env>", "Deploy a version, ref or commit to an environment."},
-	{"promote", "<from-env> to <to-env>", "Deploy what is running in one environment to another."},
-	{"rollback", "<env> [to <version>]", "Redeploy the previous (or the given) version to an environment."},
-	{"release", "[<version>|major|minor|patch]", "Tag and publish a release, bumping the version if asked."},
-	{"lock", `<env>|--global [--reason "…"] [--ttl 2h]`, "Block deploys to an environment, or to all of them."},
-	{"unlock", "<env>|--global", "Lift a deploy lock."},
+	{"deploy", "<version|ref|sha> to <env> [--dry-run]", "Deploy a version, ref or commit to an environment."},
+	{"promote", "<from-env> to <to-env> [--dry-run]", "Deploy what is running in one environment to another."},
+	{"rollback", "<env> [to <version>] [--dry-run]", "Redeploy the previous (or the given) version to an environment."},
+	{"release", "[<version>|major|minor|patch] [from <ref>] [--dry-run]", "Tag and publish a release, bumping the version if asked."},
+	{"lock", `<env>|--global [--reason "…"] [--ttl 2h] [--dry-run]`, "Block deploys to an environment, or to all of them."},
+	{"unlock", "<env>|--global [--dry-run]", "Lift a deploy lock."},
 	{"status", "[env]", "Show what is deployed where, and any locks."},
 	{"diff", "<env> <env>", "Compare what is deployed in two environments."},
 	{"queue", "", "Show pending and running operations."},
 	{"approve", "", "Approve the operation waiting for review."},
-	{"deny", "[reason]", "Reject the operation waiting for review."},
+	{"deny", "[reason…]", "Reject the operation waiting for review."},
 	{"confirm", "", "Go ahead with the operation waiting for confirmation."},
 	{"cancel", "", "Cancel your pending or running operation."},
 	{"retry", "", "Run the last failed operation again."},

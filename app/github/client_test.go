@@ -705,6 +705,11 @@ func TestRouteTemplate(t *testing.T) {
 		{"/orgs/acme", "/orgs/{owner}"},
 		{"/orgs/acme/installation", "/orgs/{owner}/installation"},
 		{"/orgs/acme/teams/ops", "/orgs/{owner}/teams/ops"},
+		// Logins, which would make a series per person.
+		{"/repos/acme/api/collaborators/octocat/permission", "/repos/{owner}/{repo}/collaborators/{username}/permission"},
+		{"/orgs/acme/teams/ops/memberships/octocat", "/orgs/{owner}/teams/ops/memberships/{username}"},
+		{"/orgs/acme/teams/ops/memberships/12345", "/orgs/{owner}/teams/ops/memberships/{username}"},
+		{"/repos/acme/collaborators/issues/1", "/repos/{owner}/{repo}/issues/{n}"},
 		// Numbers, wherever they are.
 		{"/app/installations/42/access_tokens", "/app/installations/{n}/access_tokens"},
 		{"/repositories/123456/issues/1", "/repositories/{n}/issues/{n}"},

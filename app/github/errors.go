@@ -21,9 +21,12 @@ const rateLimitFallback = 60 * time.Second
 // classify maps a go-github error onto the app's error kinds:
 //   - a rate limit (403 or 429 that says so) → *app.RetryAfterError, waiting
 //     for Retry-After, else x-ratelimit-reset, else a minute;
-//   - no response, 5xx, 401 (a token that just expired) → returned as is:
-//     transient, retried with backoff;
+//   - no response → returned as is: transient, retried with backoff, and
+//     the write may have happened;
+//   - 5xx, 401 (a token that just expired) → transient, retried with backoff;
 //   - any other 4xx → app.ErrPermanent.
+//
+// Every error GitHub answered (5xx and 4xx) also wraps app.ErrAnswered.
 func classify(err error) error {
 	if err == nil {
 		return nil
@@ -49,11 +52,11 @@ func classify(err error) error {
 	}
 	switch {
 	case resp.StatusCode >= 500, resp.StatusCode == http.StatusUnauthorized:
-		return err
+		return app.Answered(err)
 	case resp.StatusCode == http.StatusNotFound:
-		return app.NotFound(err)
+		return app.NotFound(app.Answered(err))
 	case resp.StatusCode >= 400:
-		return app.Permanent(err)
+		return app.Permanent(app.Answered(err))
 	}
 	return err
 }

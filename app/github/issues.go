@@ -102,3 +102,12 @@ func (c *Client) RemoveLabel(ctx context.Context, repo app.Repo, number int, lab
 	}
 	return classify(err)
 }
+
+// CloseIssue closes an issue as completed (PATCH /repos/{owner}/{repo}/issues/{issue_number});
+// GitHub answers 200 for an issue already closed, so this is safe to repeat.
+func (c *Client) CloseIssue(ctx context.Context, repo app.Repo, number int) error {
+	_, _, err := c.gh.Issues.Edit(ctx, repo.Owner, repo.Name, number, &gh.IssueRequest{
+		State: gh.String("closed"), StateReason: gh.String("completed"),
+	})
+	return classify(err)
+}

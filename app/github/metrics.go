@@ -25,7 +25,8 @@ func (t *metricsTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 
 // RouteTemplate turns a request path into GitHub's route template, so the
 // metric has one series per endpoint, not per repository or issue:
-// /repos/acme/api/issues/12/comments → /repos/{owner}/{repo}/issues/{n}/comments.
+// /repos/acme/api/issues/12/comments → /repos/{owner}/{repo}/issues/{n}/comments,
+// and logins in permission and membership lookups → {username}.
 // A GitHub Enterprise prefix (/api/v3) is dropped.
 func RouteTemplate(path string) string {
 	if rest, ok := strings.CutPrefix(path, "/api/v3"); ok && (rest == "" || rest[0] == '/') {
@@ -38,6 +39,9 @@ func RouteTemplate(path string) string {
 			parts[i] = "{owner}"
 		case i == 2 && parts[0] == "repos":
 			parts[i] = "{repo}"
+		case i > 2 && (parts[i-1] == "collaborators" || parts[i-1] == "memberships"):
+			// A login: one series per person would grow without bound.
+			parts[i] = "{username}"
 		case isNumber(p):
 			parts[i] = "{n}"
 		}

@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -26,32 +27,50 @@ func (c *Client) DefaultBranch(ctx context.Context, repo app.Repo) (string, erro
 // ReadFile returns the content of the file at path on ref; found is false
 // when there is no such path.
 func (c *Client) ReadFile(ctx context.Context, repo app.Repo, ref, path string) ([]byte, bool, error) {
-	file, _, resp, err := c.gh.Repositories.GetContents(ctx, repo.Owner, repo.Name, path, &gh.RepositoryContentGetOptions{Ref: ref})
-	if notFound(resp) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, classify(err)
+	f, found, err := c.GetFile(ctx, repo, ref, path)
+	return f.Content, found, err
+}
+
+// GetFile reads the file at path on branch (or any ref) with its blob SHA,
+// which an update must name; found is false when there is no such path.
+func (c *Client) GetFile(ctx context.Context, repo app.Repo, branch, path string) (app.FileVersion, bool, error) {
+	file, _, found, err := c.contents(ctx, repo, branch, path)
+	if err != nil || !found {
+		return app.FileVersion{}, false, err
 	}
 	if file == nil {
-		return nil, false, app.Permanent(fmt.Errorf("%s is a directory, not a file", path))
+		return app.FileVersion{}, false, app.Permanent(fmt.Errorf("%s is a directory, not a file", path))
 	}
 	content, err := file.GetContent()
 	if err != nil {
-		return nil, false, app.Permanent(fmt.Errorf("decode %s: %w", path, err))
+		return app.FileVersion{}, false, app.Permanent(fmt.Errorf("decode %s: %w", path, err))
 	}
-	return []byte(content), true, nil
+	return app.FileVersion{Content: []byte(content), BlobSHA: file.GetSHA()}, true, nil
+}
+
+// contents reads path at ref: a file, or a directory's entries; found is
+// false when there is no such path. go-github refuses a path containing
+// "..", which no retry changes.
+func (c *Client) contents(ctx context.Context, repo app.Repo, ref, path string) (*gh.RepositoryContent, []*gh.RepositoryContent, bool, error) {
+	file, dir, resp, err := c.gh.Repositories.GetContents(ctx, repo.Owner, repo.Name, path, &gh.RepositoryContentGetOptions{Ref: ref})
+	if errors.Is(err, gh.ErrPathForbidden) {
+		return nil, nil, false, app.Permanent(fmt.Errorf("path %q: %w", path, err))
+	}
+	if notFound(resp) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, classify(err)
+	}
+	return file, dir, true, nil
 }
 
 // ListDir returns the names of the files (not directories) in the directory
 // at path on ref; found is false when there is no such path.
 func (c *Client) ListDir(ctx context.Context, repo app.Repo, ref, path string) ([]string, bool, error) {
-	_, entries, resp, err := c.gh.Repositories.GetContents(ctx, repo.Owner, repo.Name, path, &gh.RepositoryContentGetOptions{Ref: ref})
-	if notFound(resp) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, classify(err)
+	_, entries, found, err := c.contents(ctx, repo, ref, path)
+	if err != nil || !found {
+		return nil, false, err
 	}
 	var names []string
 	for _, entry := range entries {

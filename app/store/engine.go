@@ -61,6 +61,17 @@ type dialect[TTx any] struct {
 	committers int
 	// riverConfig adjusts River for the database (polling for SQLite).
 	riverConfig func(*river.Config)
+	// rowsTx runs a query in tx and calls each for every row, in order.
+	rowsTx func(ctx context.Context, tx TTx, each func(row) error, query string, args ...any) error
+	// lockRepo serialises, until tx ends, the transactions that change one
+	// repository's queue, slots or locks: PostgreSQL takes an advisory
+	// transaction lock; SQLite, with one writer, needs nothing.
+	lockRepo func(ctx context.Context, tx TTx, repoID int64) error
+	// retryable reports whether a failed transaction may simply be run
+	// again (a PostgreSQL deadlock or serialization failure).
+	retryable func(err error) bool
+	// uniqueViolation reports whether err is a unique constraint's refusal.
+	uniqueViolation func(err error) bool
 }
 
 // engineOf implements engine for one driver.
@@ -70,6 +81,7 @@ type engineOf[TTx any] struct {
 	client    *river.Client[TTx]
 	opts      Options
 	processor Processor
+	runner    Runner
 	requests  chan acceptRequest
 	done      chan struct{}
 	// recoveryPass runs a delivery recovery pass (EveryRecovery).
@@ -82,6 +94,8 @@ func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Opt
 	workers := river.NewWorkers()
 	river.AddWorker[DeliveryArgs](workers, &deliveryWorker[TTx]{e: e})
 	river.AddWorker[RecoveryArgs](workers, &recoveryWorker[TTx]{e: e})
+	river.AddWorker[OperationArgs](workers, &operationWorker[TTx]{e: e})
+	river.AddWorker[AdvanceArgs](workers, &advanceWorker[TTx]{e: e})
 	cfg := &river.Config{
 		Logger:               riverLogger(opts.Logger),
 		JobTimeout:           opts.JobTimeout,
@@ -91,6 +105,7 @@ func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Opt
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
 		Workers:              workers,
 		FetchCooldown:        2 * time.Millisecond,
+		PeriodicJobs:         []*river.PeriodicJob{advancePeriodically(opts.AdvanceInterval)},
 	}
 	if d.riverConfig != nil {
 		d.riverConfig(cfg)

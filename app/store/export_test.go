@@ -12,3 +12,10 @@ func (e *engineOf[TTx]) countRows(ctx context.Context, table string) (int, error
 	err := e.queryRow(ctx, "SELECT COUNT(*) FROM "+table).Scan(&n)
 	return n, err
 }
+
+// count runs a SELECT COUNT(*) query (with ? placeholders).
+func (e *engineOf[TTx]) count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := e.queryRow(ctx, e.rebind(query), args...).Scan(&n)
+	return n, err
+}

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
@@ -27,11 +29,30 @@ var postgresMigrations = []string{
 	requestsTable,
 	recoveryCheckpointTable,
 	redeliveryRequestsTable,
+	`CREATE TABLE operations (id BIGSERIAL PRIMARY KEY, ` + operationsColumns,
+	operationsIssueIndex,
+	operationsOpenIssueIndex,
+	operationsStateIndex,
+	operationsDeploymentIndex,
+	operationsQueuedIndex,
+	approvalsTable,
+	runSlotsTable,
+	envLocksTable,
 }
 
 // migrationLockKey is the advisory lock that serialises migrations when
 // several replicas start at once.
 const migrationLockKey = 0x1550_0b5
+
+// repoLockSpace is the first key of the per-repository advisory locks
+// (lockRepo). Two-key advisory locks are a key space apart from one-key ones
+// (migrationLockKey, River's), so a repository id never collides with those.
+const repoLockSpace int32 = 0x1550
+
+// repoLockKey folds a repository id into the second, 32-bit key. Two
+// repositories that fold alike only share a lock, which costs a wait, never
+// correctness.
+func repoLockKey(repoID int64) int32 { return int32(repoID ^ repoID>>32) }
 
 func openPostgres(ctx context.Context, url string, opts Options) (engine, error) {
 	cfg, err := pgxpool.ParseConfig(url)
@@ -63,9 +84,34 @@ func openPostgres(ctx context.Context, url string, opts Options) (engine, error)
 			}
 			return pgx.CollectRows(rows, pgx.RowTo[string])
 		},
+		rowsTx: func(ctx context.Context, tx pgx.Tx, each func(row) error, q string, args ...any) error {
+			rows, err := tx.Query(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := each(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		},
 		execTx: func(ctx context.Context, tx pgx.Tx, q string, args ...any) (int64, error) {
 			tag, err := tx.Exec(ctx, q, args...)
 			return tag.RowsAffected(), err
+		},
+		lockRepo: func(ctx context.Context, tx pgx.Tx, repoID int64) error {
+			_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, repoLockSpace, repoLockKey(repoID))
+			return err
+		},
+		retryable: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+		},
+		uniqueViolation: func(err error) bool {
+			var pe *pgconn.PgError
+			return errors.As(err, &pe) && pe.Code == "23505"
 		},
 		queryRow: func(ctx context.Context, q string, args ...any) row { return pool.QueryRow(ctx, q, args...) },
 		ping:     pool.Ping,

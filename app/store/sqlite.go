@@ -3,13 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go)
+	"modernc.org/sqlite" // also registers the "sqlite" database/sql driver (pure Go)
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 var sqliteMigrations = []string{
@@ -28,6 +30,15 @@ var sqliteMigrations = []string{
 	requestsTable,
 	recoveryCheckpointTable,
 	redeliveryRequestsTable,
+	`CREATE TABLE operations (id INTEGER PRIMARY KEY AUTOINCREMENT, ` + operationsColumns,
+	operationsIssueIndex,
+	operationsOpenIssueIndex,
+	operationsStateIndex,
+	operationsDeploymentIndex,
+	operationsQueuedIndex,
+	approvalsTable,
+	runSlotsTable,
+	envLocksTable,
 }
 
 // sqliteDSN builds the modernc.org/sqlite DSN: WAL so readers never block the
@@ -75,12 +86,32 @@ func openSQLite(path string, opts Options) (engine, error) {
 			}
 			return scanIDs(rows)
 		},
+		rowsTx: func(ctx context.Context, tx *sql.Tx, each func(row) error, q string, args ...any) error {
+			rows, err := tx.QueryContext(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				if err := each(rows); err != nil {
+					return err
+				}
+			}
+			return rows.Err()
+		},
 		execTx: func(ctx context.Context, tx *sql.Tx, q string, args ...any) (int64, error) {
 			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {
 				return 0, err
 			}
 			return res.RowsAffected()
+		},
+		// One connection and BEGIN IMMEDIATE: every writer already runs alone.
+		lockRepo:  func(context.Context, *sql.Tx, int64) error { return nil },
+		retryable: func(error) bool { return false },
+		uniqueViolation: func(err error) bool {
+			var se *sqlite.Error
+			return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
 		},
 		queryRow: func(ctx context.Context, q string, args ...any) row { return db.QueryRowContext(ctx, q, args...) },
 		ping:     db.PingContext,

@@ -24,6 +24,22 @@ const (
 	StatusFailed    = "failed"
 )
 
+// Runner runs one operation's job. Contract as Processor: RunOperation may be
+// called more than once for the same operation (a crash, a retry, a snooze, a
+// shutdown, a job enqueued again with EnqueueRun), and is called whatever the
+// operation's state, since a run that ended the operation may still have
+// reporting to finish. retry is false only on the first run of the
+// operation's first job, and true on every later one (also after a snooze,
+// although River does not count snoozes as attempts), when each write must
+// first look for an earlier run's. A returned *app.RetryAfterError snoozes the
+// job (how an external deploy is polled), an error wrapping app.ErrPermanent
+// gives up, any other error retries with backoff. A job that gives up leaves
+// the operation as it is: the Runner ends the operation itself (Finish)
+// before it returns a permanent error.
+type Runner interface {
+	RunOperation(ctx context.Context, opID int64, retry bool) error
+}
+
 // Processor handles one stored delivery. Contract: Process may be called more
 // than once for the same delivery (a crash, a retry, a shutdown); retry is
 // false only on the first run, when no earlier run can have written anything,
@@ -46,10 +62,15 @@ type Options struct {
 	// RetryBase is the first retry delay; each later one doubles, up to 10m
 	// (default 1s).
 	RetryBase time.Duration
-	// MaxAttempts before a delivery is marked failed (default 12).
+	// MaxAttempts before a delivery is marked failed, or an operation's
+	// job gives up; snoozes do not count (default 12).
 	MaxAttempts int
 	// Metrics receives job durations and outcomes; nil records nothing.
 	Metrics JobMetrics
+	// AdvanceInterval is how often the leader starts what can start in
+	// every repository with queued operations, so a lock that expires frees
+	// its queue by itself (default 30s).
+	AdvanceInterval time.Duration
 }
 
 // JobMetrics records what happens to jobs. Contract: must be cheap and safe
@@ -73,6 +94,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 12
+	}
+	if o.AdvanceInterval <= 0 {
+		o.AdvanceInterval = 30 * time.Second
 	}
 }
 
@@ -101,6 +125,9 @@ type engine interface {
 	checkpoint(ctx context.Context) (recovery.Checkpoint, error)
 	saveCheckpoint(ctx context.Context, cp recovery.Checkpoint, forgetBefore time.Time) error
 	everyRecovery(interval time.Duration, pass func(context.Context) error)
+	// Operations, their queue, locks and run jobs (operations.go, queue.go,
+	// locks.go, opjobs.go).
+	opsEngine
 	close()
 }
 
@@ -140,7 +167,8 @@ func (s *Store) Accept(ctx context.Context, d app.Delivery, enqueue bool) (app.O
 	return s.accept(ctx, d, enqueue)
 }
 
-// Start runs the job workers until Stop.
+// Start runs the job workers until Stop. Call SetRunner first when
+// operations are run by this process.
 func (s *Store) Start(ctx context.Context, p Processor) error { return s.start(ctx, p) }
 
 // Stop stops fetching jobs and waits for running ones until ctx ends, then

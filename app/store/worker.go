@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/issueops/issueops/app"
 )
@@ -35,7 +36,7 @@ func (e *engineOf[TTx]) work(ctx context.Context, job *river.Job[DeliveryArgs]) 
 	}
 	started := time.Now()
 	perr := e.processor.Process(ctx, sd.Delivery, sd.Runs > 1)
-	outcome, result := e.judge(job, perr)
+	outcome, result := e.judge(job.JobRow, perr)
 	e.observe(sd.Event, outcome, time.Since(started))
 	// The bookkeeping below must land even when shutdown cancels ctx:
 	// otherwise a finished delivery would be processed again.
@@ -78,8 +79,9 @@ func (e *engineOf[TTx]) takeUp(ctx context.Context, id string) (StoredDelivery, 
 }
 
 // judge decides what a processing error means for the job: done, failed for
-// good, snoozed (rate limit) or retried with backoff.
-func (e *engineOf[TTx]) judge(job *river.Job[DeliveryArgs], err error) (string, error) {
+// good, snoozed (rate limit, or a deploy polled) or retried with backoff. It
+// serves delivery and operation jobs alike.
+func (e *engineOf[TTx]) judge(job *rivertype.JobRow, err error) (string, error) {
 	var later *app.RetryAfterError
 	switch {
 	case err == nil:

@@ -25,6 +25,7 @@ type config struct {
 	jobTimeout, shutdownTimeout      time.Duration
 	githubTimeout, retryBase         time.Duration
 	recoverInterval, recoverWindow   time.Duration
+	deployPoll                       time.Duration
 	ackOnly                          bool
 }
 
@@ -125,6 +126,8 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 		"App mode: how often to ask GitHub to redeliver the deliveries the app missed (0 disables)")
 	e.duration(&c.recoverWindow, "recover-window", "ISSUEOPS_RECOVER_WINDOW", 24*time.Hour,
 		"App mode: how far back the first recovery pass looks (GitHub keeps deliveries 3 days)")
+	e.duration(&c.deployPoll, "deploy-poll-interval", "ISSUEOPS_DEPLOY_POLL_INTERVAL", 30*time.Second,
+		"how often a running deploy is checked on besides its deployment_status and workflow_run events")
 	fs.BoolVar(&c.ackOnly, "bench-ack-only", false,
 		"BENCHMARK ONLY: verify and acknowledge deliveries without storing them (measures the HTTP ceiling; every delivery is lost)")
 	if err := e.parse(args); err != nil {

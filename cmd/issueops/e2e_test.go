@@ -48,8 +48,8 @@ func TestHelpCommandEndToEnd(t *testing.T) {
 					t.Errorf("reply lacks %q:\n%s", want, reply)
 				}
 			}
-			if strings.Contains(reply, "/deploy") {
-				t.Errorf("reply lists /deploy, which this build does not run:\n%s", reply)
+			if strings.Contains(reply, "/release") || !strings.Contains(reply, "/deploy") {
+				t.Errorf("reply should list /deploy, which this build runs, and not /release, which it does not:\n%s", reply)
 			}
 			reactAt := fake.RequestsTo(reactionsRoute)[0].At
 			replyAt := fake.RequestsTo(commentsRoute)[0].At
@@ -203,7 +203,7 @@ func TestRepliesForUnknownAndSecondCommands(t *testing.T) {
 		wants []string
 	}{
 		{"/hlep", []string{"Unknown command `/hlep`", "`/help`"}},
-		{"/deploy v1 to staging", []string{"`/deploy` is not enabled"}},
+		{"/release minor", []string{"`/release` is not enabled"}},
 		{"/help\n/help", []string{"one command"}},
 		{"/help @everyone <!channel>", nil},
 	}
@@ -262,6 +262,11 @@ func TestCorpusDeliveriesPassIntake(t *testing.T) {
 	// None of the corpus comments is a command and none of the issues
 	// carries an issueops label: they are processed, and GitHub is only
 	// read from (the app's identity, whether the policy binds a form).
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("metrics:\n%s", s.metrics())
+		}
+	})
 	waitFor(t, "corpus deliveries processed", func() bool {
 		m := s.metrics()
 		return strings.Contains(m, `issueops_job_duration_seconds_count{event="issue_comment",outcome="processed"}`) &&

@@ -140,7 +140,7 @@ func TestCheckCommand(t *testing.T) {
 		filepath.Join(forms, "a.yml") + ":12:", // no options
 		filepath.Join(forms, "b.yaml") + ":1: the label issueops:deploy binds this form to the deploy action, which reads a field with id \"version\"",
 		filepath.Join(forms, "c.yml") + ":2: YAML syntax error",
-		filepath.Join(bad, ".github", "issueops.yml") + ":1: cannot unmarshal",
+		filepath.Join(bad, ".github", "issueops.yml") + ":1: environments must be a mapping, not a list",
 		filepath.Join(forms, "d.yml") + ":1: the label issueops:deploi names no action",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -162,5 +162,54 @@ func TestCheckCommand(t *testing.T) {
 
 	if code, _, stderr := runCLI(t, "check", t.TempDir()); code != 1 || !strings.Contains(stderr, "no ") {
 		t.Errorf("check of a directory without forms: exit %d, %s", code, stderr)
+	}
+}
+
+// The policy is read strictly: a misspelt key fails check on its line, so a
+// guard cannot be switched off by a typo unnoticed.
+func TestCheckCommandStrictPolicy(t *testing.T) {
+	dir := t.TempDir()
+	for _, action := range issuetemplates.Actions {
+		data, _ := issuetemplates.File(action)
+		writeFile(t, filepath.Join(dir, ".github", "ISSUE_TEMPLATE", action+".yml"), string(data))
+	}
+	path := writeFile(t, filepath.Join(dir, ".github", "issueops.yml"),
+		"environments:\n  staging: {}\n  production:\n    aprovals: { required: 2 }\n")
+	code, stdout, stderr := runCLI(t, "check", dir)
+	want := path + `:4: unknown key "aprovals" in environment "production"`
+	if code != 1 || !strings.Contains(stdout, want) || !strings.Contains(stdout, `did you mean "approvals"?`) ||
+		strings.Count(stdout, "\n") != 1 || !strings.Contains(stderr, "1 problem") {
+		t.Fatalf("check: exit %d, want 1 and %q\n%s%s", code, want, stdout, stderr)
+	}
+
+	// The design's full example passes.
+	writeFile(t, path, `environments:
+  staging:    { deploy: { method: workflow, workflow: deploy.yml, inputs: { env: staging } } }
+  production:
+    deploy:    { method: gitops, repo: acme/flux-infra, path: clusters/prod/api/release.yaml, key: spec.values.image.tag }
+    approvals: { required: 2, from: ["@acme/release-managers"], self: false }
+    confirm:   true
+    after:     staging
+    lock_group: backend
+    freeze:    ["Fri 16:00-Mon 08:00 Europe/Paris"]
+permissions:
+  deploy: write
+  rollback: write
+  release: { teams: ["@acme/release-managers"] }
+  unlock_others: maintain
+release: { tag: "v{version}", changelog: conventional, jira: { project: OPS, version: "api {version}" } }
+slack:   { channel: "#deploys", environments: { production: "#prod-changes" } }
+forms:
+  deploy.yml: deploy
+`)
+	if code, stdout, stderr := runCLI(t, "check", dir); code != 0 || stdout != "" {
+		t.Fatalf("check of the design's example: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// A problem found by a check across the file (a promotion order naming
+	// no environment) is on its line too.
+	writeFile(t, path, "environments:\n  production:\n    after: stagign\n  staging: {}\n")
+	if code, stdout, _ := runCLI(t, "check", dir); code != 1 || !strings.Contains(stdout, path+`:3: after of environment "production" names "stagign"`) {
+		t.Fatalf("check: exit %d\n%s", code, stdout)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,8 +30,9 @@ func (c recordingClients) ForInstallation(ctx context.Context, id int64) (app.Gi
 	return &recordingGitHub{GitHub: gh, dryRun: c.dryRun, out: c.out}, nil
 }
 
-// recordingGitHub wraps the writes of app.GitHub; the reads are its
-// embedded GitHub's.
+// recordingGitHub wraps the writes of app.GitHub (comments, reactions,
+// labels, deployments and their statuses, workflow dispatches, file
+// commits, closing issues); the reads are its embedded GitHub's.
 type recordingGitHub struct {
 	app.GitHub
 	dryRun bool
@@ -114,3 +117,48 @@ func (m *memRequests) SaveRequest(_ context.Context, r app.Request, _ string) er
 }
 
 func (m *memRequests) ReleaseRequest(context.Context, app.IssueKey, string) error { return nil }
+
+// CreateDeployment records a deploy; in a dry run no deployment exists, so
+// the one answered has ID 0 and later steps have nothing to attach to.
+func (g *recordingGitHub) CreateDeployment(ctx context.Context, repo app.Repo, d app.NewDeployment) (app.Deployment, error) {
+	if !g.write("create deployment of %s to %s in %s for operation %d", d.SHA, d.Environment, repo, d.OperationID) {
+		return app.Deployment{SHA: d.SHA, Ref: d.SHA, Environment: d.Environment, Description: d.Description, OperationID: d.OperationID}, nil
+	}
+	return g.GitHub.CreateDeployment(ctx, repo, d)
+}
+
+func (g *recordingGitHub) CreateDeploymentStatus(ctx context.Context, repo app.Repo, deploymentID int64, s app.DeploymentStatus) error {
+	detail := ""
+	if s.Description != "" {
+		detail = ": " + s.Description
+	}
+	if !g.write("set deployment %d in %s to %s%s", deploymentID, repo, s.State, detail) {
+		return nil
+	}
+	return g.GitHub.CreateDeploymentStatus(ctx, repo, deploymentID, s)
+}
+
+func (g *recordingGitHub) DispatchWorkflow(ctx context.Context, repo app.Repo, workflow, ref string, inputs map[string]string) error {
+	pairs := make([]string, 0, len(inputs))
+	for _, k := range slices.Sorted(maps.Keys(inputs)) {
+		pairs = append(pairs, k+"="+inputs[k])
+	}
+	if !g.write("dispatch workflow %s on %s in %s with inputs %s", workflow, ref, repo, strings.Join(pairs, ", ")) {
+		return nil
+	}
+	return g.GitHub.DispatchWorkflow(ctx, repo, workflow, ref, inputs)
+}
+
+func (g *recordingGitHub) PutFile(ctx context.Context, repo app.Repo, branch, path, message string, content []byte, blobSHA string) (string, error) {
+	if !g.write("commit %s on %s in %s (%s):\n%s", path, branch, repo, message, indent(string(content))) {
+		return "", nil
+	}
+	return g.GitHub.PutFile(ctx, repo, branch, path, message, content, blobSHA)
+}
+
+func (g *recordingGitHub) CloseIssue(ctx context.Context, repo app.Repo, number int) error {
+	if !g.write("close %s#%d", repo, number) {
+		return nil
+	}
+	return g.GitHub.CloseIssue(ctx, repo, number)
+}

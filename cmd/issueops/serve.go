@@ -55,8 +55,9 @@ func serve(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger
 			return err
 		}
 		defer st.Close()
-		service := app.NewService(clients, app.Config{Prefix: cfg.commandPrefix, Requests: st,
-			Lease: cfg.jobTimeout + 30*time.Second, Logger: logger})
+		service := app.NewService(clients, app.Config{Prefix: cfg.commandPrefix, Requests: st, Operations: st,
+			PollInterval: cfg.deployPoll, Lease: cfg.jobTimeout + 30*time.Second, Logger: logger})
+		st.SetRunner(service)
 		scheduleRecovery(cfg, clients, st, m, logger)
 		// Not ctx: River hard-stops when its start context ends. Shutdown
 		// below stops it gracefully instead.

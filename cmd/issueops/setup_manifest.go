@@ -19,13 +19,17 @@ import (
 
 // appPermissions is the least privilege the features need (README, "Set up
 // with issueops setup"): issues write for reactions, replies, status
-// comments and labels; contents read for forms, policy and refs; metadata
-// read, which every App has.
-var appPermissions = map[string]string{"issues": "write", "contents": "read", "metadata": "read"}
+// comments and labels; contents write for forms, policy and refs, and the
+// GitOps commits; deployments write to record every deploy; actions write
+// to dispatch deploy workflows; members read for team rules and approvals;
+// metadata read, which every App has.
+var appPermissions = map[string]string{"issues": "write", "contents": "write", "deployments": "write",
+	"actions": "write", "members": "read", "metadata": "read"}
 
 // appEvents are the webhook events the App subscribes to: issue_comment for
-// slash commands, issues for forms.
-var appEvents = []string{"issue_comment", "issues"}
+// slash commands, issues for forms, deployment_status and workflow_run for
+// deploys that report back.
+var appEvents = []string{"issue_comment", "issues", "deployment_status", "workflow_run"}
 
 const projectURL = "https://github.com/issueops/issueops"
 

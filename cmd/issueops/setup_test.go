@@ -201,11 +201,12 @@ func TestSetupFlowUser(t *testing.T) {
 		t.Fatalf("GitHub received %+v", posts)
 	}
 	m := posts[0].Manifest
-	wantPerms := map[string]string{"issues": "write", "contents": "read", "metadata": "read"}
+	wantPerms := map[string]string{"issues": "write", "contents": "write", "deployments": "write",
+		"actions": "write", "members": "read", "metadata": "read"}
 	if !maps.Equal(m.DefaultPermissions, wantPerms) {
 		t.Errorf("permissions %v, want exactly %v", m.DefaultPermissions, wantPerms)
 	}
-	if !slices.Equal(m.DefaultEvents, []string{"issue_comment", "issues"}) {
+	if !slices.Equal(m.DefaultEvents, []string{"issue_comment", "issues", "deployment_status", "workflow_run"}) {
 		t.Errorf("events %v", m.DefaultEvents)
 	}
 	if m.HookAttributes.URL != "https://ops.example.com/webhook" || m.RedirectURL != e.url+"/callback" || m.Public || m.Name != "issueops" || m.URL == "" {

@@ -94,8 +94,9 @@ func (s *Server) renderIssue(r *repoRec, i *issueRec) issueJSON {
 		AuthorAssociation: "NONE", TimelineURL: api + "/timeline",
 		Reactions: reactionsRollup{URL: api + "/reactions"},
 	}
+	out.StateReason = optString(i.stateReason)
 	if i.state == "closed" {
-		out.StateReason, out.ClosedAt = optString("completed"), optString(fmtTime(i.closed))
+		out.ClosedAt = optString(fmtTime(i.closed))
 	}
 	rr := &out.Reactions
 	for _, re := range s.st.reactions[reactionTarget{key, false, int64(i.number)}] {

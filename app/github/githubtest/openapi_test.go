@@ -222,6 +222,13 @@ func routeExercises() map[string][]exercise {
 			get("repos/acme/empty/compare/main...main"),   // 404
 			get("repos/acme/nowhere/compare/main...main"), // 404
 		},
+		"PATCH /repos/{owner}/{repo}/issues/{issue_number}": {
+			patch(ownerRepo+"/issues/2", `{"state":"open"}`),                                // reopened
+			patch(ownerRepo+"/issues/2", `{"state":"closed","state_reason":"not_planned"}`), // closed again
+			patch(ownerRepo+"/issues/2", `{"state":"closed"}`),                              // already closed: 200
+			patch(ownerRepo+"/issues/99", `{"state":"closed"}`),                             // 404
+			patch(ownerRepo+"/issues/2", `{"state":"shut"}`),                                // 422
+		},
 	}
 }
 
@@ -232,6 +239,10 @@ func get(path string) exercise { return req("GET", path, "") }
 func post(path, body string) exercise { return req("POST", path, body) }
 
 func del(path string) exercise { return req("DELETE", path, "") }
+
+func put(path, body string) exercise { return req("PUT", path, body) }
+
+func patch(path, body string) exercise { return req("PATCH", path, body) }
 
 func req(method, path, body string) exercise {
 	return func(t *testing.T, s *githubtest.Server, f fixture) result {
@@ -284,6 +295,7 @@ func TestRoutesExistInOpenAPI(t *testing.T) {
 	fx.commentID = s.SeedComment("acme", "widgets", 1, "alice", "hello").ID
 	fx.sha = seedFixture(s)
 	exercises := routeExercises()
+	maps.Copy(exercises, operationExercises())
 
 	for _, name := range githubtest.Routes() {
 		t.Run(name, func(t *testing.T) {

@@ -225,10 +225,12 @@ func (s *Server) renderReaction(r *reactionRec) reactionJSON {
 }
 
 // write sends resp with the headers GitHub puts on every response. A 304
-// carries no body and, as on GitHub, is not charged to the rate limit.
+// and a 204 carry no body; a 304 is, as on GitHub, not charged to the rate
+// limit.
 func (s *Server) write(w http.ResponseWriter, who *identity, resp *response) {
 	payload, ctype := resp.raw, resp.contentType
-	if payload == nil && resp.status != http.StatusNotModified {
+	noBody := resp.status == http.StatusNotModified || resp.status == http.StatusNoContent
+	if payload == nil && !noBody {
 		var err error
 		if payload, err = json.Marshal(resp.body); err != nil {
 			resp = errorResponse(http.StatusInternalServerError, "githubtest: "+err.Error(), docRoot)
@@ -254,7 +256,7 @@ func (s *Server) write(w http.ResponseWriter, who *identity, resp *response) {
 		limit, remaining, used, reset := s.countRate(who, time.Now(), resp.status != http.StatusNotModified)
 		setRateHeaders(h, limit, remaining, used, reset)
 	}
-	if resp.status != http.StatusNotModified {
+	if !noBody {
 		h.Set("Content-Length", strconv.Itoa(len(payload)))
 	}
 	w.WriteHeader(resp.status)

@@ -229,9 +229,12 @@ type commitDetailJSON struct {
 // s.mu must be held.
 func (s *Server) renderCommitSummary(r *repoRec, c *commitRec) commitJSON {
 	api, html := s.repoAPI(r), repoHTML(r)
-	id := stableID(seedAuthor)
-	sig := gitUserJSON{Name: seedAuthor, Email: fmt.Sprintf("%d+%s@users.noreply.github.com", id, seedAuthor), Date: fmtTime(c.at)}
-	author := s.user(seedAuthor, id, "User")
+	sig := gitUserJSON{Name: c.authorName(), Email: c.authorEmail(), Date: fmtTime(c.at)}
+	who := actor{login: seedAuthor, id: stableID(seedAuthor), userType: "User"}
+	if c.by != nil {
+		who = *c.by
+	}
+	author := s.user(who.login, who.id, who.userType)
 	out := commitJSON{
 		SHA:    c.sha,
 		NodeID: "C_kwDO" + base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "%d:%s", r.id, c.sha)),

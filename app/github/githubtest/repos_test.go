@@ -57,8 +57,12 @@ func TestRouteMatching(t *testing.T) {
 		{"POST", ownerRepo + "/issues/1/labels", routeAddLabel, 200},
 		{"DELETE", ownerRepo + "/issues/1/labels/issueops%3Ainvalid", routeDelLabel, 200},
 		{"DELETE", ownerRepo + "/issues/1/labels", "", 404},
-		{"DELETE", ownerRepo + "/issues/1/labels/a/b", "", 404}, // {name} is not greedy
-		{"PUT", ownerRepo + "/contents/README.md", "", 404},
+		{"DELETE", ownerRepo + "/issues/1/labels/a/b", "", 404},                                      // {name} is not greedy
+		{"PUT", ownerRepo + "/contents/README.md", "PUT /repos/{owner}/{repo}/contents/{path}", 422}, // no message
+		{"PATCH", ownerRepo + "/contents/README.md", "", 404},
+		{"GET", ownerRepo + "/commits", "GET /repos/{owner}/{repo}/commits", 200},
+		{"GET", ownerRepo + "/actions/workflows/a%20b.yml/runs", "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", 404},
+		{"GET", ownerRepo + "/actions/workflows/a/b.yml/runs", "", 404}, // {workflow_id} is not greedy
 	} {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			body := ""

@@ -11,9 +11,14 @@
 // is safe for heavy concurrent use.
 //
 // Comments and reactions are accepted on any repository and issue. The
-// repository, contents, commit, compare, issue and label routes serve only
-// what a test seeded: repositories (SeedRepo), commits on branches and tags
-// (SeedCommit, SeedTag, MoveRef) and issues (SeedIssue, SetIssueBody).
+// repository, contents, commit, compare, issue, label, deployment and
+// Actions routes serve only what a test seeded: repositories (SeedRepo),
+// commits on branches and tags (SeedCommit, SeedTag, MoveRef), issues
+// (SeedIssue, SetIssueBody) and workflows (SeedWorkflow); who may do what
+// comes from SetPermission and SetTeamMember. A test plays the systems
+// around GitHub with SeedDeployment, AddDeploymentStatus (a CD system) and
+// CompleteWorkflowRun (Actions), which send the webhook events GitHub
+// would when a webhook is set.
 package githubtest
 
 import (
@@ -212,11 +217,12 @@ func (s *Server) RequestsTo(route string) []Request {
 }
 
 // Reset forgets recorded requests, comments, reactions, seeded repositories
-// (with their commits, refs, issues and labels), pending faults, token-issue
-// counts and rate-limit counters, so one fake can serve several subtests.
-// Installation tokens already issued stay valid (a running app keeps its
-// cached token), comment, reaction, issue and label ids keep increasing (an id
-// is never reused), and latency and OnRequest hooks are kept.
+// (with their commits, refs, issues, labels, workflows, runs, deployments
+// and statuses), permissions and team memberships, pending faults,
+// token-issue counts and rate-limit counters, so one fake can serve several
+// subtests. Installation tokens already issued stay valid (a running app
+// keeps its cached token), ids keep increasing (an id is never reused), and
+// latency, the webhook and OnRequest hooks are kept.
 func (s *Server) Reset() {
 	s.recMu.Lock()
 	s.requests = nil
@@ -284,6 +290,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt *route, params
 		}
 	}
 	who, authErr := s.identify(r, rt)
+	if authErr == nil {
+		s.noteInstallation(who, params)
+	}
 	routeName := ""
 	if rt != nil {
 		routeName = rt.name

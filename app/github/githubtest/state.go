@@ -83,6 +83,17 @@ type state struct {
 	nextIssueID int64
 	nextLabelID int64
 	repos       map[repoKey]*repoRec
+
+	// Who may do what (state_access.go), and the installation that last
+	// worked on each repository, for the events the fake sends.
+	access   access
+	installs map[repoKey]int64
+
+	// Id counters of deployments, their statuses and workflow runs
+	// (state_deploy.go, state_actions.go), which live in their repoRec.
+	nextDeploymentID int64
+	nextStatusID     int64
+	nextRunID        int64
 }
 
 func (st *state) init() {
@@ -90,6 +101,9 @@ func (st *state) init() {
 	st.nextReactionID = 2000000000
 	st.nextIssueID = 3000000000
 	st.nextLabelID = 4000000000
+	st.nextDeploymentID = 5000000000
+	st.nextStatusID = 6000000000
+	st.nextRunID = 7000000000
 	st.tokens = make(map[string]instToken)
 	st.reset()
 }
@@ -102,6 +116,8 @@ func (st *state) reset() {
 	st.reactions = make(map[reactionTarget][]*reactionRec)
 	st.issued = make(map[int64]int)
 	st.repos = make(map[repoKey]*repoRec)
+	st.access.reset()
+	st.installs = make(map[repoKey]int64)
 }
 
 // addComment stores a new comment; it is the only way ids are allocated, so

@@ -18,12 +18,16 @@ type Issue struct {
 	Labels []string
 	// UserLogin is the issue's author, a human ("User"); default "octocat".
 	UserLogin string
+	// StateReason is GitHub's state_reason as the issue has it now
+	// (completed, not_planned, reopened, or ""); SeedIssue ignores it.
+	StateReason string
 }
 
 type issueRec struct {
 	id                       int64
 	number                   int
 	title, body, state       string
+	stateReason              string // "" while open and never reopened
 	login                    string
 	labels                   []*labelRec // in the order added
 	created, updated, closed time.Time
@@ -99,7 +103,7 @@ func (i *issueRec) removeLabel(name string) bool {
 
 func (i *issueRec) export() Issue {
 	out := Issue{Number: i.number, Title: i.title, Body: i.body, State: i.state, UserLogin: i.login,
-		Labels: make([]string, len(i.labels))}
+		StateReason: i.stateReason, Labels: make([]string, len(i.labels))}
 	for n, l := range i.labels {
 		out.Labels[n] = l.name
 	}
@@ -145,9 +149,9 @@ func (s *Server) SeedIssue(owner, repo string, iss Issue) {
 		r.issues[iss.Number] = rec
 	}
 	rec.title, rec.body, rec.state, rec.login = iss.Title, iss.Body, iss.State, iss.UserLogin
-	rec.updated, rec.closed = now, time.Time{}
+	rec.updated, rec.closed, rec.stateReason = now, time.Time{}, ""
 	if iss.State == "closed" {
-		rec.closed = now
+		rec.closed, rec.stateReason = now, "completed"
 	}
 	rec.labels = nil
 	for _, name := range iss.Labels {

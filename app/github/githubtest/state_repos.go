@@ -34,6 +34,9 @@ type repoRec struct {
 	commits       map[string]*commitRec
 	labels        []*labelRec // the repository's labels, in creation order
 	issues        map[int]*issueRec
+	deploys       []*deploymentRec        // in creation order (state_deploy.go)
+	workflows     map[string]*workflowRec // by file name (state_actions.go)
+	runs          []*runRec               // in creation order
 }
 
 // commitRec is a commit with its whole tree, flattened to path → content.
@@ -42,6 +45,31 @@ type commitRec struct {
 	files             map[string]string
 	message           string
 	at                time.Time
+	// by is who committed through the contents API; nil for a seeded
+	// commit, whose author and committer are seedAuthor.
+	by *actor
+}
+
+// authorLogin, authorID, authorName and authorEmail are the commit's git
+// author (also its committer) and the GitHub account behind it.
+func (c *commitRec) authorLogin() string {
+	if c.by == nil {
+		return seedAuthor
+	}
+	return c.by.login
+}
+
+func (c *commitRec) authorID() int64 {
+	if c.by == nil {
+		return stableID(seedAuthor)
+	}
+	return c.by.id
+}
+
+func (c *commitRec) authorName() string { return c.authorLogin() }
+
+func (c *commitRec) authorEmail() string {
+	return fmt.Sprintf("%d+%s@users.noreply.github.com", c.authorID(), c.authorLogin())
 }
 
 func (st *state) repo(owner, name string) *repoRec {
@@ -64,6 +92,7 @@ func (st *state) ensureRepo(owner, name string) *repoRec {
 		tags:          make(map[string]string),
 		commits:       make(map[string]*commitRec),
 		issues:        make(map[int]*issueRec),
+		workflows:     make(map[string]*workflowRec),
 	}
 	for _, l := range defaultLabels {
 		st.nextLabelID++
@@ -207,12 +236,18 @@ func (r *repoRec) refKind(ref string) (name string, isTag bool) {
 	return ref, tag && !branch
 }
 
-// addCommit stores a commit of tree on parent ("" for a root commit).
+// addCommit stores a seeded commit of tree on parent ("" for a root
+// commit), a minute after the one seeded before it.
 func (r *repoRec) addCommit(parent string, tree map[string]string, msg string) *commitRec {
-	at := seedEpoch().Add(time.Duration(len(r.commits)) * time.Minute)
-	c := &commitRec{parent: parent, tree: treeSHA(tree, ""), files: tree, message: msg, at: at}
-	id := stableID(seedAuthor)
-	sig := fmt.Sprintf("%s <%d+%s@users.noreply.github.com> %d +0000", seedAuthor, id, seedAuthor, at.Unix())
+	return r.addCommitBy(parent, tree, msg, nil, seedEpoch().Add(time.Duration(len(r.commits))*time.Minute))
+}
+
+// addCommitBy stores a commit of tree on parent made by by (nil: the seed
+// author) at at, named by its git hash.
+func (r *repoRec) addCommitBy(parent string, tree map[string]string, msg string, by *actor, at time.Time) *commitRec {
+	at = at.Truncate(time.Second)
+	c := &commitRec{parent: parent, tree: treeSHA(tree, ""), files: tree, message: msg, at: at, by: by}
+	sig := fmt.Sprintf("%s <%s> %d +0000", c.authorName(), c.authorEmail(), at.Unix())
 	var b strings.Builder
 	fmt.Fprintf(&b, "tree %s\n", c.tree)
 	if parent != "" {

@@ -1,0 +1,213 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"strings"
+	"time"
+
+	"github.com/issueops/issueops/app/gitops"
+	"github.com/issueops/issueops/app/policy"
+)
+
+// Deploy methods (DESIGN.md §3).
+const (
+	MethodDeployment = "deployment"
+	MethodWorkflow   = "workflow"
+	MethodGitOps     = "gitops"
+)
+
+// CorrelationInput is the workflow_dispatch input that carries an
+// operation's correlation id; the workflow names its run after it
+// (run-name: ${{ inputs.issueops_id }}) so issueops can find the run.
+const CorrelationInput = "issueops_id"
+
+// dispatchGrace is how long a dispatched workflow may take to show its run
+// before the operation fails: it is never dispatched a second time.
+const dispatchGrace = 10 * time.Minute
+
+// maxConflicts bounds the re-read-and-retry loop of a GitOps commit.
+const maxConflicts = 5
+
+func (s *Service) runMethod(ctx context.Context, gh GitHub, env *policy.Environment, op Operation) error {
+	p := readProgress(op)
+	if s.ops.now().Sub(p.StartedAt) > env.Deploy.Timeout {
+		return s.fail(ctx, gh, op, fmt.Sprintf("the deploy did not report back within %s", env.Deploy.Timeout))
+	}
+	switch env.Deploy.Method {
+	case MethodWorkflow:
+		return s.runWorkflow(ctx, gh, env, op, p)
+	case MethodGitOps:
+		return s.runGitOps(ctx, gh, env, op, p)
+	default:
+		return s.awaitDeployment(ctx, gh, op)
+	}
+}
+
+// awaitDeployment waits for the system that acts on GitHub's deployment
+// event to report success or failure on the deployment.
+func (s *Service) awaitDeployment(ctx context.Context, gh GitHub, op Operation) error {
+	statuses, err := gh.ListDeploymentStatuses(ctx, op.Issue.Repo, op.DeploymentID)
+	if err != nil {
+		return fmt.Errorf("statuses of deployment %d: %w", op.DeploymentID, err)
+	}
+	for _, st := range statuses { // newest first
+		switch st.State {
+		case "success":
+			return s.succeed(ctx, gh, op, false)
+		case "failure", "error":
+			reason := "the deployment reported " + st.State
+			if st.Description != "" {
+				reason += ": " + codeSpan(st.Description)
+			}
+			return s.finish(ctx, gh, op, OpFailed, reason)
+		}
+	}
+	return errWaiting
+}
+
+// expand fills an operation's placeholders into a configured value.
+func expand(template string, op Operation) string {
+	return strings.NewReplacer("{version}", op.Ref, "{sha}", op.SHA, "{environment}", op.Environment).Replace(template)
+}
+
+func correlationID(op Operation) string { return fmt.Sprintf("issueops-%d", op.ID) }
+
+// runWorkflow dispatches the environment's workflow once and follows its
+// run. The intent to dispatch is saved first, so a run cut short after the
+// dispatch looks for the workflow run by its correlation id instead of
+// dispatching again.
+func (s *Service) runWorkflow(ctx context.Context, gh GitHub, env *policy.Environment, op Operation, p runProgress) error {
+	repo, wf := op.Issue.Repo, env.Deploy.Workflow
+	if p.RunID == 0 {
+		run, found, err := gh.FindWorkflowRun(ctx, repo, wf, correlationID(op), p.StartedAt.Add(-time.Minute))
+		if err != nil {
+			return fmt.Errorf("look for the workflow run: %w", err)
+		}
+		switch {
+		case found:
+			p.RunID, p.RunURL = run.ID, run.HTMLURL
+			if err := s.saveProgress(ctx, &op, p); err != nil {
+				return err
+			}
+			if err := s.report(ctx, gh, op); err != nil {
+				return err
+			}
+		case p.DispatchedAt.IsZero():
+			return s.dispatch(ctx, gh, env, op, p)
+		case s.ops.now().Sub(p.DispatchedAt) > dispatchGrace:
+			return s.fail(ctx, gh, op, fmt.Sprintf("the workflow %s was dispatched but no run named after %s appeared; does its run-name use %s?",
+				codeSpan(wf), codeSpan(correlationID(op)), codeSpan("${{ inputs."+CorrelationInput+" }}")))
+		default:
+			return errWaiting
+		}
+	}
+	run, err := gh.GetWorkflowRun(ctx, repo, p.RunID)
+	if err != nil {
+		return fmt.Errorf("workflow run %d: %w", p.RunID, err)
+	}
+	if run.Status != "completed" {
+		return errWaiting
+	}
+	if run.Conclusion == "success" {
+		return s.succeed(ctx, gh, op, true)
+	}
+	return s.fail(ctx, gh, op, fmt.Sprintf("the workflow run ended %s", codeSpan(run.Conclusion)))
+}
+
+func (s *Service) dispatch(ctx context.Context, gh GitHub, env *policy.Environment, op Operation, p runProgress) error {
+	ref := env.Deploy.Ref
+	if ref == "" {
+		branch, err := gh.DefaultBranch(ctx, op.Issue.Repo)
+		if err != nil {
+			return err
+		}
+		ref = branch
+	}
+	inputs := map[string]string{CorrelationInput: correlationID(op)}
+	for k, v := range maps.All(env.Deploy.Inputs) {
+		inputs[k] = expand(v, op)
+	}
+	p.DispatchedAt = s.ops.now()
+	if err := s.saveProgress(ctx, &op, p); err != nil {
+		return err
+	}
+	if err := gh.DispatchWorkflow(ctx, op.Issue.Repo, env.Deploy.Workflow, ref, inputs); err != nil {
+		if errors.Is(err, ErrAnswered) {
+			// GitHub refused it: no run was made, so the next try may
+			// dispatch again (after looking for a run all the same).
+			p.DispatchedAt = time.Time{}
+			if serr := s.saveProgress(ctx, &op, p); serr != nil {
+				return errors.Join(err, serr)
+			}
+		}
+		return fmt.Errorf("dispatch %s: %w", env.Deploy.Workflow, err)
+	}
+	s.logOp(ctx, op, "workflow dispatched", "workflow", env.Deploy.Workflow)
+	return errWaiting
+}
+
+// runGitOps writes the version into the environment's GitOps file and
+// commits it: the GitOps controller deploys from there. A value already in
+// place (an earlier run's commit, whose answer was lost) is not committed
+// again; a file changed meanwhile is read again and the change re-applied.
+func (s *Service) runGitOps(ctx context.Context, gh GitHub, env *policy.Environment, op Operation, p runProgress) error {
+	d := env.Deploy
+	owner, name, _ := strings.Cut(d.Repo, "/")
+	target := Repo{Owner: owner, Name: name}
+	branch := d.Branch
+	if branch == "" {
+		b, err := gh.DefaultBranch(ctx, target)
+		if err != nil {
+			return fmt.Errorf("default branch of %s: %w", target, err)
+		}
+		branch = b
+	}
+	value := expand(orDefault(d.Value, "{version}"), op)
+	for range maxConflicts {
+		file, found, err := gh.GetFile(ctx, target, branch, d.Path)
+		if err != nil {
+			return fmt.Errorf("read %s in %s: %w", d.Path, target, err)
+		}
+		if !found {
+			return s.fail(ctx, gh, op, fmt.Sprintf("the GitOps file %s does not exist on %s of %s", codeSpan(d.Path), codeSpan(branch), codeSpan(target.String())))
+		}
+		out, _, changed, err := gitops.Set(file.Content, d.Key, value)
+		if err != nil {
+			return s.fail(ctx, gh, op, fmt.Sprintf("could not set %s in %s: %s", codeSpan(d.Key), codeSpan(d.Path), codeSpan(err.Error())))
+		}
+		if !changed {
+			return s.succeed(ctx, gh, op, true)
+		}
+		message := fmt.Sprintf("%s: %s\n\nissueops operation %d, %s#%d, requested by %s",
+			op.Environment, plainDescribe(op), op.ID, op.Issue.Repo, op.Issue.Number, op.Requester)
+		commit, err := gh.PutFile(ctx, target, branch, d.Path, message, out, file.BlobSHA)
+		if errors.Is(err, ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("commit %s in %s: %w", d.Path, target, err)
+		}
+		p.Commit = commit
+		if err := s.saveProgress(ctx, &op, p); err != nil {
+			return err
+		}
+		s.logOp(ctx, op, "gitops commit", "commit", commit, "target", target.String())
+		return s.succeed(ctx, gh, op, true)
+	}
+	return fmt.Errorf("%s in %s kept changing under %d attempts", d.Path, target, maxConflicts)
+}
+
+func (s *Service) saveProgress(ctx context.Context, op *Operation, p runProgress) error {
+	op.Progress = p.encode()
+	return s.update(ctx, *op, OpRunning)
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/issueops/issueops/app"
+	"github.com/issueops/issueops/app/github/githubtest"
+)
+
+// requestComment waits for issue n's request status comment to satisfy cond.
+func requestComment(t *testing.T, fake *githubtest.Server, n int, what string, cond func(string) bool) string {
+	t.Helper()
+	var body string
+	waitFor(t, what, func() bool {
+		for _, c := range replies(fake, n) {
+			if strings.Contains(c.Body, app.StatusMarker) && cond(c.Body) {
+				body = c.Body
+				return true
+			}
+		}
+		return false
+	})
+	return body
+}
+
+// A valid deploy form runs as an operation, and its issue is closed when
+// the deploy succeeds.
+func TestDeployFormRunsAndClosesTheIssue(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	sha := formsRepo(t, fake)
+	grant(fake, "write", "octocat")
+	s := opsServer(t, fake)
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 80, Title: "[deploy] api",
+		Body: deployBody("staging", "v1.4.0"), Labels: []string{"issueops:deploy"}})
+	s.issue(issueDelivery{number: 80, labels: []string{"issueops:deploy"}})
+
+	requestComment(t, fake, 80, "the request started", contains("runs this request"))
+	d := deployments(t, fake, 1)[0]
+	if d.SHA != sha || d.Environment != "staging" {
+		t.Fatalf("deployment %+v", d)
+	}
+	fake.AddDeploymentStatus("acme", "api", d.ID, "success", "cd-bot")
+	opComment(t, fake, 80, "succeeded", contains("succeeded"))
+	waitFor(t, "the issue closed", func() bool {
+		iss, _ := fake.Issue("acme", "api", 80)
+		return iss.State == "closed"
+	})
+	if n := len(replies(fake, 80)); n != 2 {
+		t.Errorf("%d comments, want the request's and the operation's", n)
+	}
+}
+
+// Editing the issue while its operation waits for approval re-checks it:
+// the operation now deploys what the edit asks for, and approvals given
+// for the old request no longer count.
+func TestFormEditAfterApprovalVoidsIt(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	formsRepo(t, fake)
+	next := fake.SeedCommit("acme", "api", "main", map[string]string{".github/issueops.yml": "environments:\n  staging: {}\n  production:\n    approvals: { required: 2, from: [maintain] }\n"})
+	fake.SeedTag("acme", "api", "v1.5.0", next)
+	grant(fake, "write", "octocat")
+	grant(fake, "maintain", "bob", "carol")
+	s := opsServer(t, fake)
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 81, Title: "[deploy] api",
+		Body: deployBody("production", "v1.4.0"), Labels: []string{"issueops:deploy"}})
+	s.issue(issueDelivery{number: 81, labels: []string{"issueops:deploy"}})
+	opComment(t, fake, 81, "awaiting approval", contains("awaiting approval"))
+	s.comment(comment{id: 8100, issue: 81, body: "/approve", login: "bob"})
+	opComment(t, fake, 81, "bob's approval", contains("Approved by `bob`"))
+
+	fake.SetIssueBody("acme", "api", 81, deployBody("production", "v1.5.0"))
+	s.issue(issueDelivery{action: "edited", number: 81, labels: []string{"issueops:deploy"}})
+	body := opComment(t, fake, 81, "the edit noted", contains("The issue was edited"))
+	if strings.Contains(body, "`bob`") || !strings.Contains(body, next) {
+		t.Fatalf("after the edit the operation should deploy %s with no approval:\n%s", next, body)
+	}
+	s.comment(comment{id: 8101, issue: 81, body: "/approve", login: "bob"})
+	s.comment(comment{id: 8102, issue: 81, body: "/approve", login: "carol"})
+	d := deployments(t, fake, 1)[0]
+	if d.SHA != next {
+		t.Fatalf("deployed %s, want the edited request's %s", d.SHA, next)
+	}
+}
