@@ -84,7 +84,7 @@ func describeRule(rule policy.Rule) string {
 // a permission nobody could check. A rate limit is not a refusal: the
 // delivery waits and asks again.
 func (s *Service) authorize(ctx context.Context, c *call, cmd, env, login string) error {
-	rule := c.pol.Rule(cmd, env)
+	rule := ruleFor(c.pol, cmd, env)
 	ok, role, err := access{c.gh, c.ev.Repo}.passes(ctx, rule, login)
 	var later *RetryAfterError
 	if errors.As(err, &later) {
@@ -108,6 +108,24 @@ func (s *Service) authorize(ctx context.Context, c *call, cmd, env, login string
 		where = " in " + codeSpan(env)
 	}
 	return refuse("%s%s needs %s; %s has %s.", codeSpan(s.prefix+cmd), where, describeRule(rule), codeSpan(login), have)
+}
+
+// ruleFor is the policy's rule for cmd in env. A promotion or rollback
+// with no rule of its own follows the environment's deploy rule: each puts
+// a commit into the environment, so it is never easier than a deploy.
+func ruleFor(pol *policy.Policy, cmd, env string) policy.Rule {
+	if cmd == KindPromote || cmd == KindRollback {
+		e, _ := pol.Environment(env)
+		_, own := pol.Permissions[cmd]
+		if e != nil {
+			_, envOwn := e.Permissions[cmd]
+			own = own || envOwn
+		}
+		if !own {
+			cmd = KindDeploy
+		}
+	}
+	return pol.Rule(cmd, env)
 }
 
 // approverRule is who may approve in env: the environment's approvals.from

@@ -69,7 +69,7 @@ func (s *Service) unlock(ctx context.Context, c *call) (string, error) {
 	if !strings.EqualFold(held.Owner, c.ev.SenderLogin) {
 		if err := s.authorize(ctx, c, "unlock_others", envName, c.ev.SenderLogin); err != nil {
 			return "", refuse("%s is locked %s; lifting someone else's lock needs %s.", where, lockHolder(held),
-				describeRule(c.pol.Rule("unlock_others", envName)))
+				describeRule(ruleFor(c.pol, "unlock_others", envName)))
 		}
 	}
 	if c.req.DryRun {
@@ -215,7 +215,7 @@ func (s *Service) boardRow(ctx context.Context, c *call, env string, locks []Loc
 		}
 		if ds[0].OperationID != 0 {
 			if op, err := s.ops.store.Operation(ctx, ds[0].OperationID); err == nil && op.Issue.RepoID == c.ev.RepoID {
-				row.by = op.Requester
+				row.by, row.version = op.Requester, op.Ref
 			}
 		}
 	}

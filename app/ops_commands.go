@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -74,8 +75,15 @@ func (s *Service) checkApprover(ctx context.Context, c *call, envName, login str
 		return err
 	}
 	ok, err := mayApprove(ctx, access{c.gh, c.ev.Repo}, c.pol, env, login)
+	var later *RetryAfterError
+	if errors.As(err, &later) {
+		return err
+	}
 	if err != nil {
-		return s.authorize(ctx, c, "approve", envName, login) // says it could not check, or rate-limits
+		s.logger.WarnContext(ctx, "approver check failed; refused", "delivery_id", c.ev.DeliveryID,
+			"repo", c.ev.Repo.String(), "issue", c.ev.IssueNumber, "error", err)
+		return refuse("issueops could not check with GitHub whether %s may approve (delivery %s), so nothing was done. Try again in a moment.",
+			codeSpan(login), codeSpan(c.ev.DeliveryID))
 	}
 	if !ok {
 		return refuse("%s may not approve in %s: approvals there need %s.", codeSpan(login), codeSpan(envName),

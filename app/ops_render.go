@@ -201,6 +201,7 @@ type boardRow struct {
 	last    *Deployment
 	state   string
 	by      string
+	version string // what was asked for, when issueops made the deployment
 	lock    *Lock
 	waiting int
 }
@@ -214,7 +215,7 @@ func renderBoard(rows []boardRow) string {
 	for _, r := range rows {
 		version, sha, by, when, state := "–", "–", "–", "–", "never deployed"
 		if d := r.last; d != nil {
-			version, sha, state = cell(d.Ref), cell(shortSHA(d.SHA)), r.state
+			version, sha, state = cell(orDefault(r.version, d.Ref)), cell(shortSHA(d.SHA)), r.state
 			by = cell(orDefault(r.by, d.Creator))
 			when = d.CreatedAt.UTC().Format(time.DateTime + " MST")
 		}

@@ -259,3 +259,30 @@ func (s *Service) finish(ctx context.Context, gh GitHub, op Operation, state OpS
 func plainDescribe(op Operation) string { return stripMarkup(describe(op)) }
 
 func stripMarkup(s string) string { return strings.ReplaceAll(s, "`", "") }
+
+// GiveUp ends an operation whose run job failed for good (a permanent
+// error, or every retry spent): it fails, so that its run slots free and
+// the queue moves on, and its issue is told. The cause stays in the logs;
+// the user sees the operation id to find it by.
+func (s *Service) GiveUp(ctx context.Context, id int64, cause error) {
+	op, err := s.ops.store.Operation(ctx, id)
+	if err != nil || op.State != OpRunning {
+		return
+	}
+	s.logOp(ctx, op, "operation failed: its job gave up", "error", cause)
+	op.State, op.Reason = OpFailed, fmt.Sprintf("issueops hit an internal error and stopped (operation %d; its logs say why). "+
+		"%s requests it again", op.ID, codeSpan(s.prefix+"retry"))
+	started, err := s.ops.store.Finish(ctx, op, OpFailed)
+	if err != nil {
+		s.logger.ErrorContext(ctx, "fail an operation that gave up", "operation_id", id, "error", err)
+		return
+	}
+	s.logStarted(ctx, started)
+	gh, err := s.clients.ForInstallation(ctx, op.InstallationID)
+	if err == nil {
+		err = errors.Join(s.markDeployment(ctx, gh, op, "error", "issueops: internal error"), s.report(ctx, gh, op))
+	}
+	if err != nil {
+		s.logger.WarnContext(ctx, "report an operation that gave up", "operation_id", id, "error", err)
+	}
+}

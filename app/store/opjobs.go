@@ -117,9 +117,10 @@ func (w *operationWorker[TTx]) Work(ctx context.Context, job *river.Job[Operatio
 	case "processed":
 		return nil
 	case "failed":
-		// Left as it is: the Runner ends an operation it gives up on. One
-		// still running keeps its slots until /cancel or a new run.
 		e.opts.Logger.Error("operation job gave up", "operation_id", id, "attempt", job.Attempt, "err", rerr)
+		giveUpCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		e.runner.GiveUp(giveUpCtx, id, rerr)
 		return river.JobCancel(rerr)
 	case "snoozed":
 		return result

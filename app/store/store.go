@@ -36,8 +36,13 @@ const (
 // gives up, any other error retries with backoff. A job that gives up leaves
 // the operation as it is: the Runner ends the operation itself (Finish)
 // before it returns a permanent error.
+//
+// GiveUp is called once when the job fails for good (a permanent error, or
+// its attempts used up): the Runner ends the operation, which would
+// otherwise keep its run slots.
 type Runner interface {
 	RunOperation(ctx context.Context, opID int64, retry bool) error
+	GiveUp(ctx context.Context, opID int64, cause error)
 }
 
 // Processor handles one stored delivery. Contract: Process may be called more

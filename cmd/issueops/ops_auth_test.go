@@ -23,7 +23,9 @@ const permissionRoute = "GET /repos/{owner}/{repo}/collaborators/{username}/perm
 // below claims author_association OWNER; it is never believed.
 func TestAuthorizationMatrix(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
-	opsRepo(t, fake, authPolicy)
+	sha := opsRepo(t, fake, authPolicy)
+	fake.SeedDeployment("acme", "api", githubtest.Deployment{SHA: sha, Ref: "v1.4.0", Environment: "staging"}, "success")
+	fake.SeedDeployment("acme", "api", githubtest.Deployment{SHA: sha, Ref: "v1.4.0", Environment: "production"}, "success")
 	for _, role := range []string{"read", "triage", "write", "maintain", "admin"} {
 		grant(fake, role, "u-"+role)
 	}
@@ -38,6 +40,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 		{"/deploy v1.4.0 to staging --dry-run", "write"},
 		{"/deploy v1.4.0 to production --dry-run", "admin"}, // the environment's own rule
 		{"/rollback staging to v1.4.0 --dry-run", "write"},
+		{"/rollback production to v1.4.0 --dry-run", "admin"}, // follows production's deploy rule
+		{"/promote staging to production --dry-run", "admin"},
+		{"/diff staging production", "read"},
 		{"/lock staging --dry-run", "maintain"}, // the repository's rule
 		{"/unlock staging --dry-run", "write"},
 		{"/status", "read"},
@@ -77,8 +82,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 	if n := len(replies(fake, 99)); n != 0 || len(fake.Reactions("acme", "api", 4999)) != 0 {
 		t.Errorf("the bot's command was answered")
 	}
-	if n := len(fake.Deployments("acme", "api")); n != 0 {
-		t.Errorf("%d deployments from dry runs", n)
+	if n := len(fake.Deployments("acme", "api")); n != 2 {
+		t.Errorf("%d deployments after dry runs, want the 2 seeded", n)
 	}
 }
 
