@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/issueops/issueops/app/yamlerr"
 )
 
 // MaxTemplateSize caps the template files ParseTemplate and Check read.
@@ -38,40 +39,13 @@ func (e *syntaxError) Error() string {
 	return fmt.Sprintf("form: YAML syntax error at line %d: %s", e.line, e.msg)
 }
 
-// errLine matches the "line N: " yaml.v3 puts in most of its messages.
-var errLine = regexp.MustCompile(`^line (\d+): `)
-
-// parserProblems are yaml.v3's parser errors, as opposed to its scanner
-// errors: it prints their line 0-based (and leaves it out for line 0).
-var parserProblems = map[string]bool{
-	"did not find expected <stream-start>":   true,
-	"did not find expected <document start>": true,
-	"did not find expected node content":     true,
-	"did not find expected key":              true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found duplicate %TAG directive":         true,
-	"found undefined tag handle":             true,
-}
-
 // newSyntaxError turns a yaml.v3 error into a syntaxError with a 1-based
 // line. yaml.v3 prints scanner errors' lines 1-based, parser errors' lines
 // 0-based, either only when not 0, and no line at all for bad characters
 // and unknown aliases; those are found in data instead.
 func newSyntaxError(data []byte, err error) *syntaxError {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
-	if m := errLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = msg[len(m[0]):]
-	}
-	switch {
-	case parserProblems[msg]:
-		line++
-	case line == 0:
+	line, msg := yamlerr.Split(err)
+	if line == 0 {
 		line = locate(data, msg)
 	}
 	return &syntaxError{line: max(line, 1), msg: msg}

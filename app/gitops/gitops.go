@@ -21,12 +21,12 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/issueops/issueops/app/yamlerr"
 )
 
 // Error is why a value could not be read or set. Key is the dotted path
@@ -178,38 +178,14 @@ func parse(key string, doc []byte) ([]*yaml.Node, error) {
 	}
 }
 
-// yamlLine is the "line N: " yaml.v3 puts before most messages.
-var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
-
-// parserProblems are yaml.v3's parser errors, as opposed to its scanner
-// errors: it prints their lines 0-based, and leaves out a 0.
-var parserProblems = map[string]bool{
-	"did not find expected <stream-start>":   true,
-	"did not find expected <document start>": true,
-	"did not find expected node content":     true,
-	"did not find expected key":              true,
-	"did not find expected '-' indicator":    true,
-	"did not find expected ',' or ']'":       true,
-	"did not find expected ',' or '}'":       true,
-	"found duplicate %YAML directive":        true,
-	"found incompatible YAML document":       true,
-	"found duplicate %TAG directive":         true,
-	"found undefined tag handle":             true,
-}
-
-// yamlMessage is yaml.v3's message for err with every line 1-based, as an
-// editor shows them.
+// yamlMessage is yaml.v3's message for err with its line 1-based, as an
+// editor shows it.
 func yamlMessage(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line, problem := 0, msg
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		problem = m[2]
-	}
-	if !parserProblems[problem] {
+	line, msg := yamlerr.Split(err)
+	if line == 0 {
 		return msg
 	}
-	return fmt.Sprintf("line %d: %s", line+1, problem)
+	return fmt.Sprintf("line %d: %s", line, msg)
 }
 
 // decode is dec.Decode with yaml.v3's own panics ("internal error: …",

@@ -18,7 +18,9 @@ func TestParseErrors(t *testing.T) {
 		want []string
 	}{
 		// YAML itself.
-		{"syntax", "environments:\n  staging: [\n", 2, []string{"did not find expected"}},
+		// The parser stops at the end of the file, on the line after the last.
+		{"syntax", "environments:\n  staging: [\n", 3, []string{"did not find expected"}},
+		{"syntax inside", "environments:\n  staging: [\nforms: {}\n", 2, []string{"did not find expected"}},
 		{"duplicate top key", "forms: {}\nforms: {}\n", 2, []string{`the policy has the key "forms" twice (first on line 1)`}},
 		{"second document", "environments: {a: }\n---\nforms: {}\n", 3, []string{"second YAML document"}},
 		{"not a mapping", "- environments\n", 1, []string{"the policy must be a mapping, not a list"}},

@@ -15,13 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/issueops/issueops/app/yamlerr"
 )
 
 // Path is where the policy lives in a repository.
@@ -238,18 +238,11 @@ func content(doc *yaml.Node) *yaml.Node {
 	return doc
 }
 
-// yamlLine finds the line in yaml.v3's messages ("yaml: line 3: …").
-var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
-
-// yamlError turns a yaml.v3 syntax error into an *Error on one line.
+// yamlError turns a yaml.v3 syntax error into an *Error on one line, on
+// the line an editor shows.
 func yamlError(err error) *Error {
-	msg := oneLine(err.Error())
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		if line, err := strconv.Atoi(m[1]); err == nil {
-			return &Error{Line: line, Msg: m[2]}
-		}
-	}
-	return &Error{Msg: strings.TrimPrefix(msg, "yaml: ")}
+	line, msg := yamlerr.Split(err)
+	return &Error{Line: line, Msg: oneLine(msg)}
 }
 
 func oneLine(s string) string {

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/issueops/issueops/app/github/githubtest"
 )
@@ -113,5 +116,58 @@ func TestRollbackAndPromotion(t *testing.T) {
 	ds = deployments(t, fake, 5)
 	if ds[4].SHA != v14 || ds[4].Environment != "production" {
 		t.Fatalf("promotion deployed %+v, want %s", ds[4], v14)
+	}
+}
+
+// A GitOps file changed by someone else between issueops' read and its
+// commit (GitHub's 409) is read again and the change re-applied on top, so
+// both changes are kept.
+func TestGitOpsConflictIsReadAgain(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	opsRepo(t, fake, "environments:\n  production:\n    deploy: { method: gitops, repo: acme/flux, path: clusters/prod/api.yaml, key: spec.values.image.tag }\n")
+	fake.SeedRepo("acme", "flux", "main")
+	fake.SeedCommit("acme", "flux", "main", map[string]string{"clusters/prod/api.yaml": fluxRelease})
+	grant(fake, "write", "alice")
+	other := strings.Replace(fluxRelease, "name: api   # the service", "name: api   # the service, renamed by hand", 1)
+	var once sync.Once
+	fake.OnRequest(func(r githubtest.Request) {
+		if r.Route == "GET /repos/{owner}/{repo}/contents/{path}" && strings.Contains(r.Path, "acme/flux") {
+			once.Do(func() { fake.SeedCommit("acme", "flux", "main", map[string]string{"clusters/prod/api.yaml": other}) })
+		}
+	})
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 1300, issue: 56, body: "/deploy v1.4.0 to production", login: "alice"})
+	opComment(t, fake, 56, "succeeded", contains("succeeded"))
+	want := strings.Replace(other, "tag: v1.3.0 #", "tag: v1.4.0 #", 1)
+	if got, _ := fake.FileAt("acme", "flux", "main", "clusters/prod/api.yaml"); got != want {
+		t.Fatalf("file after the conflict:\n%s\nwant:\n%s", got, want)
+	}
+	statuses := map[int]int{}
+	for _, r := range fake.RequestsTo(putFileRoute) {
+		statuses[r.Status]++
+	}
+	if statuses[409] != 1 || statuses[200] != 1 {
+		t.Errorf("PUT answers %v, want one 409 then one 200", statuses)
+	}
+}
+
+// A freeze window refuses deploys unless the requester may override it.
+func TestFreezeWindow(t *testing.T) {
+	now := time.Now().UTC()
+	from, to := now.Add(-time.Hour), now.Add(time.Hour)
+	window := fmt.Sprintf("%s %s-%s %s UTC", from.Format("Mon"), from.Format("15:04"), to.Format("Mon"), to.Format("15:04"))
+	fake := newFake(t, githubtest.Options{})
+	opsRepo(t, fake, fmt.Sprintf("environments:\n  production:\n    freeze: [%q]\npermissions:\n  freeze_override: admin\n", window))
+	grant(fake, "write", "walt")
+	grant(fake, "admin", "ada")
+	s := opsServer(t, fake)
+	s.comment(comment{id: 1400, issue: 57, body: "/deploy v1.4.0 to production", login: "walt"})
+	if got := reply(t, fake, 57, 1400); !strings.Contains(got, "is frozen") || !strings.Contains(got, window) {
+		t.Errorf("deploy in a freeze: %q", got)
+	}
+	s.comment(comment{id: 1401, issue: 58, body: "/deploy v1.4.0 to production", login: "ada"})
+	if d := deployments(t, fake, 1); d[0].Environment != "production" {
+		t.Errorf("the override deployed %+v", d)
 	}
 }

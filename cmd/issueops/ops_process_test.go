@@ -205,6 +205,7 @@ func dumpLogsOnFailure(t *testing.T, name string, logs *syncBuffer) {
 func TestOpsKillDuringOperationsThenRestart(t *testing.T) {
 	for _, kind := range []string{"sqlite", "postgres"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // most of each is waiting out River's leader election
 			dbURL := ""
 			if kind == "postgres" {
 				dbURL = storetest.PostgresURL(t)
