@@ -13,7 +13,7 @@ func TestSplit(t *testing.T) {
 		msg  string
 	}{
 		{"a: 1\nb: [1, 2\n", 2, "did not find expected ',' or ']'"}, // a parser problem, printed 0-based
-		{"a: 1\nb: \"x\n", 2, "found unexpected end of stream"},      // a scanner problem, printed 1-based
+		{"a: 1\nb: \"x\n", 2, "found unexpected end of stream"},     // a scanner problem, printed 1-based
 		{"a:\n\t- x\n", 2, "found character that cannot start any token"},
 		{"a: [", 2, "did not find expected node content"}, // at the end of the stream
 	} {
