@@ -101,7 +101,7 @@ func (s *Service) handleRequest(ctx context.Context, gh GitHub, view *repoView, 
 		return err
 	}
 	bodyHash := hashOf(strings.Join(actions, ",") + "\n" + issue.Body)
-	if req.State == RequestValid {
+	if req.State != RequestStarted {
 		frozen, err := s.frozenByOperation(ctx, req.Key)
 		if err != nil {
 			return err
@@ -124,6 +124,9 @@ func (s *Service) handleRequest(ctx context.Context, gh GitHub, view *repoView, 
 	case len(actions) == 0:
 		req.State, req.BodyHash, req.Params, req.SHA = RequestWithdrawn, bodyHash, nil, ""
 		comment = renderWithdrawn(req.Action)
+		if err := s.cancelWaiting(ctx, gh, req.Key, "the issue lost its action label"); err != nil {
+			return err
+		}
 	default:
 		st, err := s.checkRequest(ctx, view, actions, issue)
 		if err != nil {
@@ -133,6 +136,9 @@ func (s *Service) handleRequest(ctx context.Context, gh GitHub, view *repoView, 
 		req.State = RequestValid
 		if len(st.problems) > 0 {
 			req.State, req.Params, req.SHA = RequestInvalid, nil, ""
+			if err := s.cancelWaiting(ctx, gh, req.Key, "the issue was edited and is no longer a valid request"); err != nil {
+				return err
+			}
 		} else if st.run, err = s.runRequest(ctx, gh, view, ev, issue, &req); err != nil {
 			return err
 		}

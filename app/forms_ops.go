@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"time"
+
+	"github.com/issueops/issueops/app/policy"
 )
 
 // paramForm marks an operation requested by an issue form: its issue is
@@ -35,7 +38,8 @@ func (s *Service) runRequest(ctx context.Context, gh GitHub, view *repoView, ev 
 		return "", nil
 	}
 	if req.Params[FieldDryRun] == "true" {
-		return "Dry run: nothing runs. Untick the dry-run box to run the request.", nil
+		return "Dry run: nothing runs. Untick the dry-run box to run the request.",
+			s.cancelWaiting(ctx, gh, req.Key, "the issue was edited into a dry run")
 	}
 	pol, err := view.readPolicy(ctx)
 	if err != nil {
@@ -46,7 +50,7 @@ func (s *Service) runRequest(ctx context.Context, gh GitHub, view *repoView, ev 
 	var sentence string
 	switch req.Action {
 	case KindDeploy, KindRollback:
-		sentence, err = s.formOperation(ctx, c, req)
+		sentence, err = s.formOperation(ctx, c, req, ev.SenderLogin)
 	case "environment":
 		sentence, err = s.formEnvironment(ctx, c, req)
 	default:
@@ -62,7 +66,7 @@ func (s *Service) runRequest(ctx context.Context, gh GitHub, view *repoView, ev 
 // formOperation creates the operation of a deploy or rollback form, or
 // updates the one waiting for approval when the issue was edited: its new
 // snapshot voids the approvals given before, and the status comment says so.
-func (s *Service) formOperation(ctx context.Context, c *call, req *Request) (string, error) {
+func (s *Service) formOperation(ctx context.Context, c *call, req *Request, editor string) (string, error) {
 	env, err := c.environment(req.Params[FieldEnvironment])
 	if err != nil {
 		return "", err
@@ -78,7 +82,7 @@ func (s *Service) formOperation(ctx context.Context, c *call, req *Request) (str
 		return "", err
 	}
 	if found && !existing.State.Terminal() {
-		return s.editedOperation(ctx, c, existing, op)
+		return s.editedOperation(ctx, c, env, existing, op, editor)
 	}
 	if err := s.authorize(ctx, c, op.Kind, env.Name, op.Requester); err != nil {
 		return "", err
@@ -96,7 +100,7 @@ func (s *Service) formOperation(ctx context.Context, c *call, req *Request) (str
 		return "", err
 	}
 	op.Hash = snapshotHash(op)
-	if err := s.startRequest(ctx, c, env, op); err != nil {
+	if err := s.startRequest(ctx, c, op); err != nil {
 		return "", err
 	}
 	created, _, err := s.ops.store.IssueOperation(ctx, req.Key)
@@ -104,7 +108,10 @@ func (s *Service) formOperation(ctx context.Context, c *call, req *Request) (str
 }
 
 // editedOperation applies an edit of the issue to its waiting operation.
-func (s *Service) editedOperation(ctx context.Context, c *call, existing, wanted Operation) (string, error) {
+// The edited request is checked as a new one would be, with the editor's
+// permission; the editor becomes one of its authors, whose approval does
+// not count.
+func (s *Service) editedOperation(ctx context.Context, c *call, env *policy.Environment, existing, wanted Operation, editor string) (string, error) {
 	if wanted.Ref == "" && existing.Kind == KindRollback {
 		wanted.Ref, wanted.SHA = existing.Ref, existing.SHA // still the previous deployment
 	}
@@ -117,6 +124,16 @@ func (s *Service) editedOperation(ctx context.Context, c *call, existing, wanted
 	if snapshotHash(wanted) == existing.Hash {
 		return operationSentence(existing), nil
 	}
+	if err := s.checkEdit(ctx, c, env, wanted, editor); err != nil {
+		var refusal *Refusal
+		if errors.As(err, &refusal) {
+			// The issue no longer asks for what waits: stop it.
+			err = errors.Join(err, s.cancelWaiting(ctx, c.gh, existing.Issue, "the issue was edited into a request that cannot run: "+
+				strings.TrimSuffix(refusal.Message, ".")))
+		}
+		return "", err
+	}
+	addAuthor(&wanted, editor)
 	from := existing.State
 	existing.Kind, existing.Environment, existing.Ref, existing.SHA = wanted.Kind, wanted.Environment, wanted.Ref, wanted.SHA
 	existing.Params, existing.Slots = wanted.Params, wanted.Slots
@@ -128,6 +145,32 @@ func (s *Service) editedOperation(ctx context.Context, c *call, existing, wanted
 	}
 	s.logOp(ctx, existing, "operation edited from its issue")
 	return operationSentence(existing), s.progress(ctx, c.gh, c.pol, existing)
+}
+
+// checkEdit checks an edited request as a new one: the editor's
+// permission, the promotion order and freezes.
+func (s *Service) checkEdit(ctx context.Context, c *call, env *policy.Environment, wanted Operation, editor string) error {
+	if err := s.authorize(ctx, c, wanted.Kind, env.Name, editor); err != nil {
+		return err
+	}
+	if err := s.checkOrder(ctx, c, env, wanted); err != nil {
+		return err
+	}
+	_, err := s.checkFreeze(ctx, c, env, wanted.Requester)
+	return err
+}
+
+// cancelWaiting cancels the issue's operation if it waits for approval or
+// confirmation: its issue was edited into something else.
+func (s *Service) cancelWaiting(ctx context.Context, gh GitHub, key IssueKey, reason string) error {
+	if s.ops.store == nil {
+		return nil
+	}
+	op, found, err := s.ops.store.IssueOperation(ctx, key)
+	if err != nil || !found || (op.State != OpAwaitingApproval && op.State != OpAwaitingConfirmation) {
+		return err
+	}
+	return s.end(ctx, gh, op, OpCancelled, reason)
 }
 
 func operationSentence(op Operation) string {

@@ -126,15 +126,17 @@ var ErrStateChanged = errors.New("operation state changed")
 //     non-terminal operation.
 //   - Operation reads by id (an error wrapping ErrNotFound when absent);
 //     IssueOperation returns the issue's newest operation of any state;
-//     OperationByDeployment finds the one recording a GitHub deployment.
+//     OperationByDeployment finds the one recording a GitHub deployment;
+//     OperationByDelivery the first one a delivery requested, so a retried
+//     delivery never requests a second.
 //   - UpdateOperation writes every mutable field of op (all but ID, Issue,
-//     Kind, CreatedAt) if the stored state is still from, else fails with
+//     CreatedAt) if the stored state is still from, else fails with
 //     ErrStateChanged. It never moves an operation into or out of queued or
 //     running: Enqueue and Finish do that.
 //   - Enqueue moves op (its fields written as by UpdateOperation) from state
 //     from to queued, then starts what can start (see Advance).
-//   - Finish moves a running op (fields written) to a terminal state, frees
-//     its slots, then starts what can start.
+//   - Finish moves a queued or running op (fields written) to a terminal
+//     state, frees its slots, then starts what can start.
 //   - Advance starts queued operations of the repository, oldest first: one
 //     starts when none of its slots is held, no older queued operation of
 //     the repository wants one of its slots (FIFO), and no unexpired lock on
@@ -147,13 +149,15 @@ var ErrStateChanged = errors.New("operation state changed")
 //     added=false for a repeat. Approvals lists them oldest first.
 //   - TakeLock takes or refreshes (same owner) a lock; when another owner's
 //     unexpired lock is there it returns that one with ok=false. ReleaseLock
-//     removes a lock and returns it (found=false when there was none), then
-//     starts what can start; Locks lists unexpired locks, by environment.
+//     removes a lock and returns it (found=false when there was none, or
+//     when owner is given and the lock is someone else's), then starts what
+//     can start; Locks lists unexpired locks, by environment.
 type OperationStore interface {
 	CreateOperation(ctx context.Context, op Operation) (Operation, error)
 	Operation(ctx context.Context, id int64) (Operation, error)
 	IssueOperation(ctx context.Context, key IssueKey) (op Operation, found bool, err error)
 	OperationByDeployment(ctx context.Context, repoID, deploymentID int64) (op Operation, found bool, err error)
+	OperationByDelivery(ctx context.Context, repoID int64, deliveryID string) (op Operation, found bool, err error)
 	UpdateOperation(ctx context.Context, op Operation, from OpState) error
 	Enqueue(ctx context.Context, op Operation, from OpState) (started []Operation, err error)
 	Finish(ctx context.Context, op Operation, state OpState) (started []Operation, err error)
@@ -162,6 +166,6 @@ type OperationStore interface {
 	AddApproval(ctx context.Context, a Approval) (added bool, err error)
 	Approvals(ctx context.Context, opID int64) ([]Approval, error)
 	TakeLock(ctx context.Context, l Lock) (held Lock, ok bool, err error)
-	ReleaseLock(ctx context.Context, repoID int64, environment string) (l Lock, found bool, started []Operation, err error)
+	ReleaseLock(ctx context.Context, repoID int64, environment, owner string) (l Lock, found bool, started []Operation, err error)
 	Locks(ctx context.Context, repoID int64) ([]Lock, error)
 }

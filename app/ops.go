@@ -118,6 +118,7 @@ func snapshotHash(op Operation) string {
 // Bookkeeping parameters: not part of the snapshot.
 const (
 	paramComment = "_comment" // the command comment that requested it
+	paramAuthors = "_authors" // others who shaped the request (see authored)
 	paramFrom    = "from"     // a promotion's source environment
 	paramReason  = "reason"
 )

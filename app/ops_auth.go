@@ -164,11 +164,36 @@ func countedApprovals(op Operation, env *policy.Environment, all []Approval) []A
 	seen := map[string]bool{}
 	for _, a := range all {
 		login := strings.ToLower(a.Login)
-		if a.Hash != op.Hash || seen[login] || (!env.Approvals.Self && strings.EqualFold(a.Login, op.Requester)) {
+		if a.Hash != op.Hash || seen[login] || (!env.Approvals.Self && authored(op, a.Login)) {
 			continue
 		}
 		seen[login] = true
 		out = append(out, a)
 	}
 	return out
+}
+
+// authored reports whether login requested op or shaped it: edited its
+// issue, or failed before it was retried. Their approval is their own.
+func authored(op Operation, login string) bool {
+	if strings.EqualFold(login, op.Requester) {
+		return true
+	}
+	for _, a := range strings.Split(op.Params[paramAuthors], ",") {
+		if a != "" && strings.EqualFold(a, login) {
+			return true
+		}
+	}
+	return false
+}
+
+// addAuthor records login among op's authors (see authored).
+func addAuthor(op *Operation, login string) {
+	if login == "" || authored(*op, login) {
+		return
+	}
+	if prev := op.Params[paramAuthors]; prev != "" {
+		login = prev + "," + login
+	}
+	op.Params[paramAuthors] = login
 }

@@ -75,9 +75,12 @@ func (s *Service) unlock(ctx context.Context, c *call) (string, error) {
 	if c.req.DryRun {
 		return fmt.Sprintf("**Dry run**: would unlock %s (locked %s). Nothing was changed.", where, lockHolder(held)), nil
 	}
-	_, _, started, err := s.ops.store.ReleaseLock(ctx, c.ev.RepoID, lockKey(c.req))
+	_, released, started, err := s.ops.store.ReleaseLock(ctx, c.ev.RepoID, lockKey(c.req), held.Owner)
 	if err != nil {
 		return "", err
+	}
+	if !released {
+		return "", refuse("the lock on %s changed meanwhile; check %s and try again.", where, codeSpan(s.prefix+"status"))
 	}
 	s.logStarted(ctx, started)
 	reply := fmt.Sprintf("🔓 %s is unlocked (it was locked %s).", capitalize(where), lockHolder(held))
@@ -213,9 +216,10 @@ func (s *Service) boardRow(ctx context.Context, c *call, env string, locks []Loc
 		if len(statuses) > 0 {
 			row.state = statuses[0].State
 		}
+		row.version = s.versionOf(ctx, c.ev.RepoID, ds[0])
 		if ds[0].OperationID != 0 {
 			if op, err := s.ops.store.Operation(ctx, ds[0].OperationID); err == nil && op.Issue.RepoID == c.ev.RepoID {
-				row.by, row.version = op.Requester, op.Ref
+				row.by = op.Requester
 			}
 		}
 	}

@@ -45,13 +45,13 @@ func (s *Service) approve(ctx context.Context, c *call, op Operation) (string, e
 	switch {
 	case op.State != OpAwaitingApproval:
 		return "", refuse("the operation is %s, not waiting for approval.", stateWords(op.State))
-	case !env.Approvals.Self && strings.EqualFold(login, op.Requester):
-		return "", refuse("%s requested this operation; approvals must come from someone else.", codeSpan(login))
+	case !env.Approvals.Self && authored(op, login):
+		return "", refuse("%s requested or changed this operation; approvals must come from someone else.", codeSpan(login))
 	}
 	if err := s.checkApprover(ctx, c, env.Name, login); err != nil {
 		return "", err
 	}
-	if note, err := s.reResolve(ctx, c.view, &op); err != nil {
+	if note, err := s.reResolve(ctx, c, &op); err != nil {
 		return "", err
 	} else if note != "" {
 		if err := s.update(ctx, op, OpAwaitingApproval); err != nil {
@@ -126,7 +126,7 @@ func (s *Service) confirm(ctx context.Context, c *call, op Operation) (string, e
 	if err != nil {
 		return "", err
 	}
-	note, err := s.reResolve(ctx, c.view, &op)
+	note, err := s.reResolve(ctx, c, &op)
 	if err != nil {
 		return "", err
 	}
@@ -191,12 +191,15 @@ func (s *Service) cmdRetry(ctx context.Context, gh GitHub, ev CommentEvent, inv 
 // environment, ref, SHA and parameters, as a new operation that goes
 // through approvals and the queue like the first.
 func (s *Service) retry(ctx context.Context, c *call) error {
+	if earlier, found, err := s.ops.store.OperationByDelivery(ctx, c.ev.RepoID, c.ev.DeliveryID); err != nil || found {
+		if err != nil {
+			return err
+		}
+		return s.progress(ctx, c.gh, c.pol, earlier) // this delivery made it on an earlier run
+	}
 	last, found, err := s.ops.store.IssueOperation(ctx, c.key())
 	if err != nil {
 		return err
-	}
-	if found && last.DeliveryID == c.ev.DeliveryID {
-		return s.progress(ctx, c.gh, c.pol, last) // this delivery made it on an earlier run
 	}
 	if !found || last.State != OpFailed {
 		return refuse("there is no failed operation on this issue to retry.")
@@ -215,13 +218,14 @@ func (s *Service) retry(ctx context.Context, c *call) error {
 		Ref: last.Ref, SHA: last.SHA, Requester: c.ev.SenderLogin, Params: map[string]string{}, Slots: slotsFor(env),
 		DeliveryID: c.ev.DeliveryID}
 	for k, v := range last.Params {
-		if !strings.HasPrefix(k, "_") {
+		if !strings.HasPrefix(k, "_") || k == paramForm || k == paramAuthors {
 			op.Params[k] = v
 		}
 	}
 	op.Params[paramComment] = strconv.FormatInt(c.ev.CommentID, 10)
+	addAuthor(&op, last.Requester) // the first requester does not approve the retry either
 	op.Hash = snapshotHash(op)
-	return s.startRequest(ctx, c, env, op)
+	return s.startRequest(ctx, c, op)
 }
 
 // stateWords says a state in words for messages.

@@ -132,7 +132,12 @@ func (s *Service) report(ctx context.Context, gh GitHub, op Operation) error {
 	if err != nil {
 		return err
 	}
-	body := renderOperation(opView{prefix: s.prefix, op: op, approvals: approvals, queue: queue}) + "\n\n" + OperationMarker(op.ID)
+	locks, err := s.ops.store.Locks(ctx, op.Issue.RepoID)
+	if err != nil {
+		return err
+	}
+	body := renderOperation(opView{prefix: s.prefix, op: op, approvals: approvals, queue: queue, locks: locks}) +
+		"\n\n" + OperationMarker(op.ID)
 	if hash := hashOf(body); op.StatusComment == 0 || hash != op.StatusHash {
 		id, err := s.writeComment(ctx, gh, op, body)
 		if err != nil {
@@ -191,14 +196,22 @@ func (s *Service) endReaction(ctx context.Context, gh GitHub, op Operation) erro
 
 // reResolve resolves op's ref again. When it moved, op gets the new SHA and
 // snapshot, so the approvals given for the old one no longer count; note
-// says so for the status comment.
-func (s *Service) reResolve(ctx context.Context, view *repoView, op *Operation) (note string, err error) {
+// says so for the status comment. The new commit must meet the promotion
+// order like the first.
+func (s *Service) reResolve(ctx context.Context, c *call, op *Operation) (note string, err error) {
 	if op.Kind != KindDeploy || strings.EqualFold(op.Ref, op.SHA) {
 		return "", nil // a promotion or a rollback names its SHA
 	}
-	sha, err := s.resolveRef(ctx, view, op.Ref)
+	sha, err := s.resolveRef(ctx, c.view, op.Ref)
 	if err != nil || sha == op.SHA {
 		return "", err
+	}
+	moved := *op
+	moved.SHA = sha
+	if env, ok := c.pol.Environment(op.Environment); ok {
+		if err := s.checkOrder(ctx, c, env, moved); err != nil {
+			return "", err
+		}
 	}
 	note = fmt.Sprintf("%s moved from %s to %s since it was requested: approvals given before no longer count.",
 		codeSpan(op.Ref), codeSpan(shortSHA(op.SHA)), codeSpan(shortSHA(sha)))

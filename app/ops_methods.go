@@ -22,28 +22,51 @@ const (
 // CorrelationInput is the workflow_dispatch input that carries an
 // operation's correlation id; the workflow names its run after it
 // (run-name: ${{ inputs.issueops_id }}) so issueops can find the run.
-const CorrelationInput = "issueops_id"
+// SHAInput carries the exact commit to deploy: the workflow runs on a
+// branch, whose head may be another commit.
+const (
+	CorrelationInput = "issueops_id"
+	SHAInput         = "issueops_sha"
+)
 
 // dispatchGrace is how long a dispatched workflow may take to show its run
-// before the operation fails: it is never dispatched a second time.
+// before the operation fails. A dispatch GitHub accepted is never made a
+// second time.
 const dispatchGrace = 10 * time.Minute
+
+// redispatchAfter is how long a dispatch that failed without a clear answer
+// (a 5xx, a dropped connection) waits for its run to show before it is made
+// again: ten polls, so a run GitHub lists late is still found.
+func (s *Service) redispatchAfter() time.Duration { return 10 * s.ops.poll }
+
+// refused reports a request GitHub turned away without acting: a 4xx or a
+// rate limit. A 5xx is not: GitHub may have acted before it failed.
+func refused(err error) bool {
+	var later *RetryAfterError
+	return errors.As(err, &later) || (errors.Is(err, ErrAnswered) && errors.Is(err, ErrPermanent))
+}
 
 // maxConflicts bounds the re-read-and-retry loop of a GitOps commit.
 const maxConflicts = 5
 
+// runMethod takes the deploy method's next step. The outcome is read before
+// the timeout is applied, so a deploy that reported just before its
+// deadline is not failed for being late.
 func (s *Service) runMethod(ctx context.Context, gh GitHub, env *policy.Environment, op Operation) error {
 	p := readProgress(op)
-	if s.ops.now().Sub(p.StartedAt) > env.Deploy.Timeout {
-		return s.fail(ctx, gh, op, fmt.Sprintf("the deploy did not report back within %s", env.Deploy.Timeout))
-	}
+	var err error
 	switch env.Deploy.Method {
 	case MethodWorkflow:
-		return s.runWorkflow(ctx, gh, env, op, p)
+		err = s.runWorkflow(ctx, gh, env, op, p)
 	case MethodGitOps:
-		return s.runGitOps(ctx, gh, env, op, p)
+		err = s.runGitOps(ctx, gh, env, op, p)
 	default:
-		return s.awaitDeployment(ctx, gh, op)
+		err = s.awaitDeployment(ctx, gh, op)
 	}
+	if errors.Is(err, errWaiting) && s.ops.now().Sub(p.StartedAt) > env.Deploy.Timeout {
+		return s.fail(ctx, gh, op, fmt.Sprintf("the deploy did not report back within %s", env.Deploy.Timeout))
+	}
+	return err
 }
 
 // awaitDeployment waits for the system that acts on GitHub's deployment
@@ -97,6 +120,10 @@ func (s *Service) runWorkflow(ctx context.Context, gh GitHub, env *policy.Enviro
 			}
 		case p.DispatchedAt.IsZero():
 			return s.dispatch(ctx, gh, env, op, p)
+		case p.Unanswered && s.ops.now().Sub(p.DispatchedAt) > s.redispatchAfter():
+			// The dispatch failed without a clear answer and no run showed
+			// up in ten polls: GitHub did not make one. Dispatch again.
+			return s.dispatch(ctx, gh, env, op, p)
 		case s.ops.now().Sub(p.DispatchedAt) > dispatchGrace:
 			return s.fail(ctx, gh, op, fmt.Sprintf("the workflow %s was dispatched but no run named after %s appeared; does its run-name use %s?",
 				codeSpan(wf), codeSpan(correlationID(op)), codeSpan("${{ inputs."+CorrelationInput+" }}")))
@@ -126,24 +153,33 @@ func (s *Service) dispatch(ctx context.Context, gh GitHub, env *policy.Environme
 		}
 		ref = branch
 	}
-	inputs := map[string]string{CorrelationInput: correlationID(op)}
+	inputs := map[string]string{}
 	for k, v := range maps.All(env.Deploy.Inputs) {
 		inputs[k] = expand(v, op)
 	}
+	inputs[CorrelationInput], inputs[SHAInput] = correlationID(op), op.SHA
 	p.DispatchedAt = s.ops.now()
 	if err := s.saveProgress(ctx, &op, p); err != nil {
 		return err
 	}
 	if err := gh.DispatchWorkflow(ctx, op.Issue.Repo, env.Deploy.Workflow, ref, inputs); err != nil {
-		if errors.Is(err, ErrAnswered) {
-			// GitHub refused it: no run was made, so the next try may
-			// dispatch again (after looking for a run all the same).
+		if refused(err) {
+			// GitHub turned it away (a 4xx, a rate limit): no run was
+			// made, so the next try dispatches again.
 			p.DispatchedAt = time.Time{}
-			if serr := s.saveProgress(ctx, &op, p); serr != nil {
-				return errors.Join(err, serr)
-			}
+		} else {
+			// A 5xx or a lost answer: a run may have been made. The next
+			// tries look for it, and dispatch again only when none shows.
+			p.Unanswered = true
+		}
+		if serr := s.saveProgress(ctx, &op, p); serr != nil {
+			return errors.Join(err, serr)
 		}
 		return fmt.Errorf("dispatch %s: %w", env.Deploy.Workflow, err)
+	}
+	p.Unanswered = false
+	if err := s.saveProgress(ctx, &op, p); err != nil {
+		return err
 	}
 	s.logOp(ctx, op, "workflow dispatched", "workflow", env.Deploy.Workflow)
 	return errWaiting

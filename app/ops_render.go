@@ -14,6 +14,7 @@ type opView struct {
 	op        Operation
 	approvals []Approval
 	queue     []Operation
+	locks     []Lock
 }
 
 var stateIcons = map[OpState]string{
@@ -74,8 +75,16 @@ func nextStep(v opView) string {
 		return fmt.Sprintf("%s: type %s to deploy exactly commit %s, before %s. %s stops it.", codeSpan(op.Requester),
 			codeSpan(p+"confirm"), codeSpan(op.SHA), op.ConfirmBy.UTC().Format("15:04 MST"), codeSpan(p+"cancel"))
 	case OpQueued:
-		return fmt.Sprintf("Queued: it starts by itself when %s is free (position %d). %s leaves the queue.",
-			codeSpan(op.Environment), queuePosition(v.queue, op), codeSpan(p+"cancel"))
+		held := ""
+		if l, ok := heldBy(v.locks, op); ok {
+			what := codeSpan(op.Environment)
+			if l.Environment == GlobalLock {
+				what = "Every environment"
+			}
+			held = fmt.Sprintf(" %s is locked %s.", what, lockHolder(l))
+		}
+		return fmt.Sprintf("Queued: it starts by itself when %s is free (position %d).%s %s leaves the queue.",
+			codeSpan(op.Environment), queuePosition(v.queue, op), held, codeSpan(p+"cancel"))
 	case OpRunning:
 		return "Running."
 	case OpSucceeded:
@@ -85,6 +94,16 @@ func nextStep(v opView) string {
 		return capitalize(op.Reason) + "."
 	}
 	return capitalize(stateWords(op.State)) + "."
+}
+
+// heldBy returns the lock of someone else that holds op back, if any.
+func heldBy(locks []Lock, op Operation) (Lock, bool) {
+	for _, env := range []string{op.Environment, GlobalLock} {
+		if l, ok := findLock(locks, env); ok && !strings.EqualFold(l.Owner, op.Requester) {
+			return l, true
+		}
+	}
+	return Lock{}, false
 }
 
 func queuePosition(queue []Operation, op Operation) int {
@@ -156,8 +175,8 @@ func plannedRequests(op Operation, env *policy.Environment) []string {
 		"`POST …/deployments/{id}/statuses` `in_progress`"}
 	switch env.Deploy.Method {
 	case MethodWorkflow:
-		reqs = append(reqs, fmt.Sprintf("`POST /repos/%s/actions/workflows/%s/dispatches` with %s", repo, env.Deploy.Workflow,
-			codeSpan(CorrelationInput+"=issueops-<operation id>")),
+		reqs = append(reqs, fmt.Sprintf("`POST /repos/%s/actions/workflows/%s/dispatches` with %s and %s", repo, env.Deploy.Workflow,
+			codeSpan(CorrelationInput+"=issueops-<operation id>"), codeSpan(SHAInput+"="+op.SHA)),
 			"`POST …/deployments/{id}/statuses` `success` or `failure` when the run completes")
 	case MethodGitOps:
 		reqs = append(reqs, fmt.Sprintf("`PUT /repos/%s/contents/%s` setting %s to %s", env.Deploy.Repo, env.Deploy.Path,

@@ -50,10 +50,11 @@ func (s *Service) requestOperation(ctx context.Context, c *call) (string, error)
 	if c.req.DryRun {
 		return s.plan(ctx, c, env, op, override)
 	}
-	return "", s.startRequest(ctx, c, env, op)
+	return "", s.startRequest(ctx, c, op)
 }
 
-// target fills in the ref and SHA an operation deploys.
+// target fills in the ref and SHA an operation deploys. A promotion or a
+// rollback deploys a commit that ran before, under the version it ran as.
 func (s *Service) target(ctx context.Context, c *call, env *policy.Environment, op *Operation) error {
 	switch op.Kind {
 	case KindDeploy:
@@ -73,25 +74,52 @@ func (s *Service) target(ctx context.Context, c *call, env *policy.Environment, 
 		if !found {
 			return refuse("nothing is live in %s yet: there is no successful deployment to promote.", codeSpan(source.Name))
 		}
-		op.Ref, op.SHA, op.Params[paramFrom] = live.SHA, live.SHA, source.Name
+		op.Ref, op.SHA, op.Params[paramFrom] = s.versionOf(ctx, c.ev.RepoID, live), live.SHA, source.Name
 		return nil
 	default: // rollback
 		if c.req.Ref != "" {
-			op.Ref = c.req.Ref
-			sha, err := s.resolveRef(ctx, c.view, op.Ref)
-			op.SHA = sha
-			return err
+			return s.namedRollback(ctx, c, env, op)
 		}
 		previous, err := rollbackTarget(ctx, c.gh, c.ev.Repo, env.Name)
 		if err != nil {
 			return err
 		}
-		op.Ref, op.SHA = previous.SHA, previous.SHA
-		if previous.Ref != "" && previous.Ref != previous.SHA {
-			op.Ref = previous.Ref
-		}
+		op.Ref, op.SHA = s.versionOf(ctx, c.ev.RepoID, previous), previous.SHA
 		return nil
 	}
+}
+
+// namedRollback targets the version a /rollback names, which must be one
+// that ran in the environment: a rollback goes back, it does not deploy
+// something new past the promotion order.
+func (s *Service) namedRollback(ctx context.Context, c *call, env *policy.Environment, op *Operation) error {
+	sha, err := s.resolveRef(ctx, c.view, c.req.Ref)
+	if err != nil {
+		return err
+	}
+	past, err := successfulDeployments(ctx, c.gh, c.ev.Repo, env.Name, maxHistory)
+	if err != nil {
+		return err
+	}
+	for _, d := range past {
+		if d.SHA == sha {
+			op.Ref, op.SHA = c.req.Ref, sha
+			return nil
+		}
+	}
+	return refuse("%s (%s) has not run in %s among its last %d deployments: a rollback goes back to what ran there. %s deploys anything else.",
+		codeSpan(c.req.Ref), codeSpan(shortSHA(sha)), codeSpan(env.Name), maxHistory, codeSpan(s.prefix+"deploy"))
+}
+
+// versionOf is the version a deployment ran as: what its operation asked
+// for when issueops made it, else the ref GitHub recorded, else its SHA.
+func (s *Service) versionOf(ctx context.Context, repoID int64, d Deployment) string {
+	if d.OperationID != 0 {
+		if op, err := s.ops.store.Operation(ctx, d.OperationID); err == nil && op.Issue.RepoID == repoID {
+			return op.Ref
+		}
+	}
+	return orDefault(d.Ref, d.SHA)
 }
 
 // resolveRef applies the form rules to a ref (git's ref-name rules, a SHA
@@ -142,20 +170,25 @@ func (s *Service) checkFreeze(ctx context.Context, c *call, env *policy.Environm
 // startRequest stores a new operation, posts its status comment and moves
 // it as far as it can go now. A retried delivery finds the operation it
 // created before instead of making a second one.
-func (s *Service) startRequest(ctx context.Context, c *call, env *policy.Environment, op Operation) error {
+func (s *Service) startRequest(ctx context.Context, c *call, op Operation) error {
+	earlier, found, err := s.ops.store.OperationByDelivery(ctx, op.Issue.RepoID, op.DeliveryID)
+	if err != nil {
+		return err
+	}
+	if found { // this delivery made it on an earlier run: carry on with it
+		return s.progress(ctx, c.gh, c.pol, earlier)
+	}
 	op.State = OpAwaitingApproval // progress moves it on when no approval is needed
 	created, err := s.ops.store.CreateOperation(ctx, op)
 	if errors.Is(err, ErrOperationExists) {
-		existing, found, ierr := s.ops.store.IssueOperation(ctx, op.Issue)
+		existing, _, ierr := s.ops.store.IssueOperation(ctx, op.Issue)
 		if ierr != nil {
 			return ierr
 		}
-		if !found || existing.DeliveryID != c.ev.DeliveryID {
-			return refuse("this issue already has an operation in progress (%s). %s it first, or open a new issue.",
-				describe(existing), codeSpan(s.prefix+"cancel"))
-		}
-		created = existing // this delivery made it on an earlier run
-	} else if err != nil {
+		return refuse("this issue already has an operation in progress (%s). %s it first, or open a new issue.",
+			describe(existing), codeSpan(s.prefix+"cancel"))
+	}
+	if err != nil {
 		return err
 	}
 	s.logOp(ctx, created, "operation requested")

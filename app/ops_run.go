@@ -21,10 +21,12 @@ type runProgress struct {
 	// DispatchedAt is set before a workflow is dispatched: a run that finds
 	// it set looks for the workflow run instead of dispatching again.
 	DispatchedAt time.Time `json:"dispatched_at,omitzero"`
-	RunID        int64     `json:"run_id,omitempty"`
-	RunURL       string    `json:"run_url,omitempty"`
-	Commit       string    `json:"commit,omitempty"` // the GitOps commit
-	CommitURL    string    `json:"commit_url,omitempty"`
+	// Unanswered: the last dispatch failed without a clear answer.
+	Unanswered bool   `json:"unanswered,omitempty"`
+	RunID      int64  `json:"run_id,omitempty"`
+	RunURL     string `json:"run_url,omitempty"`
+	Commit     string `json:"commit,omitempty"` // the GitOps commit
+	CommitURL  string `json:"commit_url,omitempty"`
 }
 
 func readProgress(op Operation) runProgress {
@@ -164,6 +166,9 @@ func (s *Service) checkAtStart(ctx context.Context, gh GitHub, view *repoView, p
 	if _, err := s.checkFreeze(ctx, c, env, op.Requester); err != nil {
 		return refusalText(err)
 	}
+	if err := s.checkOrder(ctx, c, env, op); err != nil {
+		return refusalText(err) // what was live before moved on while it waited
+	}
 	if env.Approvals.Required == 0 {
 		return "", nil
 	}
@@ -262,20 +267,23 @@ func stripMarkup(s string) string { return strings.ReplaceAll(s, "`", "") }
 
 // GiveUp ends an operation whose run job failed for good (a permanent
 // error, or every retry spent): it fails, so that its run slots free and
-// the queue moves on, and its issue is told. The cause stays in the logs;
-// the user sees the operation id to find it by.
-func (s *Service) GiveUp(ctx context.Context, id int64, cause error) {
+// the queue moves on, and its issue is told as far as GitHub lets it. The
+// cause stays in the logs; the user sees the operation id to find it by.
+// An error means the operation could not be ended: the job tries again.
+func (s *Service) GiveUp(ctx context.Context, id int64, cause error) error {
 	op, err := s.ops.store.Operation(ctx, id)
 	if err != nil || op.State != OpRunning {
-		return
+		return err
 	}
 	s.logOp(ctx, op, "operation failed: its job gave up", "error", cause)
 	op.State, op.Reason = OpFailed, fmt.Sprintf("issueops hit an internal error and stopped (operation %d; its logs say why). "+
 		"%s requests it again", op.ID, codeSpan(s.prefix+"retry"))
 	started, err := s.ops.store.Finish(ctx, op, OpFailed)
+	if errors.Is(err, ErrStateChanged) {
+		return nil // it ended meanwhile
+	}
 	if err != nil {
-		s.logger.ErrorContext(ctx, "fail an operation that gave up", "operation_id", id, "error", err)
-		return
+		return fmt.Errorf("fail operation %d: %w", id, err)
 	}
 	s.logStarted(ctx, started)
 	gh, err := s.clients.ForInstallation(ctx, op.InstallationID)
@@ -285,4 +293,5 @@ func (s *Service) GiveUp(ctx context.Context, id int64, cause error) {
 	if err != nil {
 		s.logger.WarnContext(ctx, "report an operation that gave up", "operation_id", id, "error", err)
 	}
+	return nil
 }

@@ -153,3 +153,22 @@ func FuzzTableCell(f *testing.F) {
 		}
 	})
 }
+
+// Whoever requested or changed an operation does not approve it: its
+// requester, the editors of its issue, the requester of the failed
+// operation it retries.
+func TestAuthored(t *testing.T) {
+	op := Operation{Requester: "alice", Params: map[string]string{}}
+	addAuthor(&op, "Bob")
+	addAuthor(&op, "alice") // already the requester
+	addAuthor(&op, "bob")   // already an author
+	addAuthor(&op, "carol")
+	if got := op.Params[paramAuthors]; got != "Bob,carol" {
+		t.Errorf("authors %q", got)
+	}
+	for login, want := range map[string]bool{"ALICE": true, "bob": true, "carol": true, "dave": false, "": false} {
+		if authored(op, login) != want {
+			t.Errorf("authored(%q) = %v", login, !want)
+		}
+	}
+}

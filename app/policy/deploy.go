@@ -123,6 +123,9 @@ func (d *decoder) checked(n *yaml.Node, label, old string, valid func(string) bo
 
 // inputs reads extra workflow_dispatch inputs: ids GitHub accepts, string
 // values (a number or a boolean is passed as written).
+// reservedInputs are the workflow inputs issueops passes on every dispatch.
+var reservedInputs = map[string]bool{"issueops_id": true, "issueops_sha": true}
+
 func (d *decoder) inputs(n *yaml.Node, label string) map[string]string {
 	es := d.mapping(n, label, nil)
 	if es == nil {
@@ -132,6 +135,9 @@ func (d *decoder) inputs(n *yaml.Node, label string) map[string]string {
 	for _, e := range es {
 		if !inputRE.MatchString(e.key) {
 			d.fail(e.k, "%s: %s is not a workflow input id (a letter or _, then letters, digits, - or _)", label, q(e.key))
+		}
+		if reservedInputs[strings.ToLower(e.key)] {
+			d.fail(e.k, "%s: %s is the input issueops itself passes (the operation's id and commit); name yours otherwise", label, q(e.key))
 		}
 		if isNull(e.v) {
 			d.fail(e.v, "%s: the input %s has no value; write \"\" for an empty one", label, q(e.key))

@@ -68,6 +68,7 @@ func TestParseErrors(t *testing.T) {
 		{"gitops bad key", env("    deploy:\n      method: gitops\n      repo: a/b\n      path: x.yaml\n      key: spec..tag\n"), 7, []string{"key in deploy", "dotted key path"}},
 		{"gitops bad branch", env("    deploy:\n      method: gitops\n      repo: a/b\n      path: x.yaml\n      key: a\n      branch: -main\n"), 8, []string{"branch in deploy"}},
 		{"gitops unknown placeholder", env("    deploy:\n      method: gitops\n      repo: a/b\n      path: x.yaml\n      key: a\n      value: \"{ver}\"\n"), 8, []string{"value in deploy", `placeholder "{ver}"`}},
+		{"reserved input", env("    deploy:\n      method: workflow\n      workflow: d.yml\n      inputs:\n        issueops_sha: x\n"), 7, []string{"issueops_sha", "issueops itself passes"}},
 		{"gitops constant value", env("    deploy:\n      method: gitops\n      repo: a/b\n      path: x.yaml\n      key: a\n      value: latest\n"), 8, []string{"value in deploy", "neither {version} nor {sha}"}},
 		{"key of another method", env("    deploy:\n      method: workflow\n      workflow: d.yml\n      repo: a/b\n"), 6, []string{"repo in deploy", "setting of the gitops method", "uses workflow"}},
 		{"key of another method, default", env("    deploy:\n      workflow: d.yml\n"), 4, []string{"workflow in deploy", "setting of the workflow method", "uses deployment"}},

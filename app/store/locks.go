@@ -20,10 +20,12 @@ func (s *Store) TakeLock(ctx context.Context, l app.Lock) (app.Lock, bool, error
 
 // ReleaseLock removes the lock on environment (app.GlobalLock for the
 // repository's) and returns it, found=false when there was none unexpired,
-// then starts what can start, in the same transaction. Who may release a
-// lock is the Service's rule, not the store's.
-func (s *Store) ReleaseLock(ctx context.Context, repoID int64, environment string) (app.Lock, bool, []app.Operation, error) {
-	return s.releaseLock(ctx, repoID, environment)
+// then starts what can start, in the same transaction. A non-empty owner
+// removes only that owner's lock (the one the caller saw: a lock taken by
+// someone else meanwhile stays). Who may release a lock is the Service's
+// rule, not the store's.
+func (s *Store) ReleaseLock(ctx context.Context, repoID int64, environment, owner string) (app.Lock, bool, []app.Operation, error) {
+	return s.releaseLock(ctx, repoID, environment, owner)
 }
 
 // Locks lists the repository's unexpired locks, by environment.
@@ -96,7 +98,7 @@ func (e *engineOf[TTx]) takeLock(ctx context.Context, l app.Lock) (app.Lock, boo
 	return held, ok, nil
 }
 
-func (e *engineOf[TTx]) releaseLock(ctx context.Context, repoID int64, environment string) (app.Lock, bool, []app.Operation, error) {
+func (e *engineOf[TTx]) releaseLock(ctx context.Context, repoID int64, environment, owner string) (app.Lock, bool, []app.Operation, error) {
 	var (
 		l     app.Lock
 		found bool
@@ -109,6 +111,11 @@ func (e *engineOf[TTx]) releaseLock(ctx context.Context, repoID int64, environme
 		}
 		if found = found && live(l, time.Now()); !found {
 			l = app.Lock{}
+		}
+		if found && owner != "" && !strings.EqualFold(l.Owner, owner) {
+			// Another lock than the one the caller saw: leave it.
+			l, found = app.Lock{}, false
+			return nil, nil
 		}
 		if _, err := e.execTx(ctx, tx, e.rebind(`DELETE FROM env_locks WHERE repo_id = ? AND environment = ?`),
 			repoID, environment); err != nil {

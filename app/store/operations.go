@@ -105,6 +105,7 @@ type opsEngine interface {
 	operation(ctx context.Context, id int64) (app.Operation, error)
 	issueOperation(ctx context.Context, key app.IssueKey) (app.Operation, bool, error)
 	operationByDeployment(ctx context.Context, repoID, deploymentID int64) (app.Operation, bool, error)
+	operationByDelivery(ctx context.Context, repoID int64, deliveryID string) (app.Operation, bool, error)
 	updateOperation(ctx context.Context, op app.Operation, from app.OpState) error
 	enqueue(ctx context.Context, op app.Operation, from app.OpState) ([]app.Operation, error)
 	finishOperation(ctx context.Context, op app.Operation, state app.OpState) ([]app.Operation, error)
@@ -113,7 +114,7 @@ type opsEngine interface {
 	addApproval(ctx context.Context, a app.Approval) (bool, error)
 	approvals(ctx context.Context, opID int64) ([]app.Approval, error)
 	takeLock(ctx context.Context, l app.Lock) (app.Lock, bool, error)
-	releaseLock(ctx context.Context, repoID int64, environment string) (app.Lock, bool, []app.Operation, error)
+	releaseLock(ctx context.Context, repoID int64, environment, owner string) (app.Lock, bool, []app.Operation, error)
 	locks(ctx context.Context, repoID int64) ([]app.Lock, error)
 	setRunner(r Runner)
 	enqueueRun(ctx context.Context, opID int64) error
@@ -137,6 +138,12 @@ func (s *Store) IssueOperation(ctx context.Context, key app.IssueKey) (app.Opera
 }
 
 // OperationByDeployment finds the operation a GitHub deployment records.
+// OperationByDelivery finds the operation a delivery requested (see
+// app.OperationStore).
+func (s *Store) OperationByDelivery(ctx context.Context, repoID int64, deliveryID string) (app.Operation, bool, error) {
+	return s.operationByDelivery(ctx, repoID, deliveryID)
+}
+
 func (s *Store) OperationByDeployment(ctx context.Context, repoID, deploymentID int64) (app.Operation, bool, error) {
 	return s.operationByDeployment(ctx, repoID, deploymentID)
 }
@@ -268,6 +275,14 @@ func (e *engineOf[TTx]) issueOperation(ctx context.Context, key app.IssueKey) (a
 	return op, found, nil
 }
 
+func (e *engineOf[TTx]) operationByDelivery(ctx context.Context, repoID int64, deliveryID string) (app.Operation, bool, error) {
+	op, found, err := e.oneOperation(ctx, `WHERE repo_id = ? AND delivery_id = ? ORDER BY id LIMIT 1`, repoID, deliveryID)
+	if err != nil {
+		return app.Operation{}, false, fmt.Errorf("read operation of delivery %s: %w", deliveryID, err)
+	}
+	return op, found, nil
+}
+
 func (e *engineOf[TTx]) operationByDeployment(ctx context.Context, repoID, deploymentID int64) (app.Operation, bool, error) {
 	if deploymentID == 0 {
 		return app.Operation{}, false, nil // 0 is "no deployment yet", never a match
@@ -309,10 +324,10 @@ func (e *engineOf[TTx]) writeOperation(ctx context.Context, tx TTx, op app.Opera
 	if err != nil {
 		return 0, err
 	}
-	return e.execTx(ctx, tx, e.rebind(`UPDATE operations SET installation_id = ?, environment = ?, ref = ?, sha = ?,
+	return e.execTx(ctx, tx, e.rebind(`UPDATE operations SET installation_id = ?, kind = ?, environment = ?, ref = ?, sha = ?,
 		requester = ?, params = ?, hash = ?, state = ?, slots = ?, status_comment = ?, status_hash = ?, deployment_id = ?,
 		progress = ?, reason = ?, confirm_by = ?, delivery_id = ?, updated_at = ? WHERE id = ? AND `+where),
-		append([]any{op.InstallationID, op.Environment, op.Ref, op.SHA, op.Requester, params, op.Hash, string(op.State),
+		append([]any{op.InstallationID, op.Kind, op.Environment, op.Ref, op.SHA, op.Requester, params, op.Hash, string(op.State),
 			slots, op.StatusComment, op.StatusHash, op.DeploymentID, op.Progress, op.Reason, millis(op.ConfirmBy),
 			op.DeliveryID, time.Now().UnixMilli(), op.ID}, args...)...)
 }

@@ -120,7 +120,10 @@ func (w *operationWorker[TTx]) Work(ctx context.Context, job *river.Job[Operatio
 		e.opts.Logger.Error("operation job gave up", "operation_id", id, "attempt", job.Attempt, "err", rerr)
 		giveUpCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
-		e.runner.GiveUp(giveUpCtx, id, rerr)
+		if gerr := e.runner.GiveUp(giveUpCtx, id, rerr); gerr != nil {
+			e.opts.Logger.Error("operation job could not end its operation; it tries again", "operation_id", id, "err", gerr)
+			return river.JobSnooze(time.Minute)
+		}
 		return river.JobCancel(rerr)
 	case "snoozed":
 		return result

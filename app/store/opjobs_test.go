@@ -20,10 +20,11 @@ type fakeRunner struct {
 	gaveUp []int64
 }
 
-func (r *fakeRunner) GiveUp(_ context.Context, opID int64, _ error) {
+func (r *fakeRunner) GiveUp(_ context.Context, opID int64, _ error) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.gaveUp = append(r.gaveUp, opID)
+	return nil
 }
 
 func (r *fakeRunner) givenUp() []int64 {

@@ -54,7 +54,7 @@ func (e *engineOf[TTx]) enqueue(ctx context.Context, op app.Operation, from app.
 			err = e.stateChanged(ctx, tx, op.ID, string(from))
 		}
 		if err == nil {
-			_, err = e.execTx(ctx, tx, e.rebind(`UPDATE operations SET queued_at = ? WHERE id = ?`), time.Now().UnixMilli(), op.ID)
+			err = e.stampQueued(ctx, tx, repoID, op.ID)
 		}
 		if err != nil {
 			return nil, err
@@ -69,6 +69,21 @@ func (e *engineOf[TTx]) enqueue(ctx context.Context, op app.Operation, from app.
 		return nil, fmt.Errorf("enqueue operation %d: %w", op.ID, err)
 	}
 	return started, nil
+}
+
+// stampQueued records when op joined the queue: now, but always after the
+// repository's last arrival, so the queue order is the order of arrival even
+// within a millisecond or across replicas whose clocks differ. The
+// repository's queue is locked by the caller, so arrivals cannot interleave.
+func (e *engineOf[TTx]) stampQueued(ctx context.Context, tx TTx, repoID, opID int64) error {
+	var last int64
+	if err := e.queryRowTx(ctx, tx, e.rebind(`SELECT COALESCE(MAX(queued_at), 0) FROM operations WHERE repo_id = ?`),
+		repoID).Scan(&last); err != nil {
+		return err
+	}
+	_, err := e.execTx(ctx, tx, e.rebind(`UPDATE operations SET queued_at = ? WHERE id = ?`),
+		max(time.Now().UnixMilli(), last+1), opID)
+	return err
 }
 
 func (e *engineOf[TTx]) finishOperation(ctx context.Context, op app.Operation, state app.OpState) ([]app.Operation, error) {

@@ -224,12 +224,15 @@ func TestStickyLocks(t *testing.T) {
 		if locks, err := st.Locks(ctx, opRepoID); err != nil || len(locks) != 1 || locks[0].Owner != "Alice" {
 			t.Fatalf("locks = %+v, %v", locks, err)
 		}
-		l, found, started, err := st.ReleaseLock(ctx, opRepoID, "production")
+		if _, found, _, err := st.ReleaseLock(ctx, opRepoID, "production", "mallory"); err != nil || found {
+			t.Fatalf("releasing as the wrong owner found=%v, %v", found, err)
+		}
+		l, found, started, err := st.ReleaseLock(ctx, opRepoID, "production", "alice")
 		if err != nil || !found || l.Owner != "Alice" {
 			t.Fatalf("release = %+v, %v, %v", l, found, err)
 		}
 		wantStarted(t, "the release", started, mustRead(t, st, bob.ID))
-		if _, found, _, err := st.ReleaseLock(ctx, opRepoID, "production"); err != nil || found {
+		if _, found, _, err := st.ReleaseLock(ctx, opRepoID, "production", ""); err != nil || found {
 			t.Fatalf("second release found=%v, %v", found, err)
 		}
 
@@ -275,7 +278,7 @@ func TestLockedOperationIsParked(t *testing.T) {
 		alice, started := enqueue(t, st, newOp(3, "production", "alice", "backend"))
 		wantStarted(t, "the lock owner while carol holds the group", started)
 		wantStarted(t, "carol's finish", finish(t, st, mustRead(t, st, carol.ID)), mustRead(t, st, alice.ID))
-		if _, _, started, err := st.ReleaseLock(ctx, opRepoID, "production"); err != nil || len(started) != 0 {
+		if _, _, started, err := st.ReleaseLock(ctx, opRepoID, "production", ""); err != nil || len(started) != 0 {
 			t.Fatalf("release while alice runs started %v, %v", idsOf(started), err)
 		}
 		dave, _ := enqueue(t, st, newOp(4, "staging", "dave", "backend"))

@@ -37,12 +37,13 @@ const (
 // the operation as it is: the Runner ends the operation itself (Finish)
 // before it returns a permanent error.
 //
-// GiveUp is called once when the job fails for good (a permanent error, or
-// its attempts used up): the Runner ends the operation, which would
-// otherwise keep its run slots.
+// GiveUp is called when the job fails for good (a permanent error, or its
+// attempts used up): the Runner ends the operation, which would otherwise
+// keep its run slots. An error from it (the database was down) keeps the
+// job, which gives up again later, so no operation is left running.
 type Runner interface {
 	RunOperation(ctx context.Context, opID int64, retry bool) error
-	GiveUp(ctx context.Context, opID int64, cause error)
+	GiveUp(ctx context.Context, opID int64, cause error) error
 }
 
 // Processor handles one stored delivery. Contract: Process may be called more

@@ -51,7 +51,9 @@ func TestLockHoldsTheQueue(t *testing.T) {
 		t.Fatalf("lock reply %q", got)
 	}
 	s.comment(comment{id: 901, issue: 41, body: "/deploy v1.4.0 to staging", login: "alice"})
-	opComment(t, fake, 41, "queued behind the lock", contains("queued"))
+	if body := opComment(t, fake, 41, "queued behind the lock", contains("queued")); !strings.Contains(body, "is locked by `bob` since") {
+		t.Errorf("the queued operation does not say who holds the lock:\n%s", body)
+	}
 	s.comment(comment{id: 902, issue: 42, body: "/lock staging", login: "alice"})
 	if got := reply(t, fake, 42, 902); !strings.Contains(got, "already locked by `bob` since") {
 		t.Errorf("second lock reply %q", got)
