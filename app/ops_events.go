@@ -33,8 +33,13 @@ func (s *Service) HandleDeployEvent(ctx context.Context, ev DeployEvent) error {
 		return nil
 	}
 	op, found, err := s.eventOperation(ctx, ev)
-	if err != nil || !found || op.State != OpRunning {
+	if err != nil {
 		return err
+	}
+	if !found || op.State != OpRunning {
+		s.logger.DebugContext(ctx, "deploy event about no running operation", "delivery_id", ev.DeliveryID,
+			"repo", ev.Repo.String(), "deployment_id", ev.DeploymentID, "found", found)
+		return nil
 	}
 	s.logOp(ctx, op, "deploy reported back", "event_delivery_id", ev.DeliveryID)
 	if err := s.stepOperation(ctx, op.ID, ev.DeliveryID); err != nil && !errors.Is(err, errWaiting) {

@@ -175,6 +175,11 @@ func (s *Service) dispatch(ctx context.Context, gh GitHub, env *policy.Environme
 		if serr := s.saveProgress(ctx, &op, p); serr != nil {
 			return errors.Join(err, serr)
 		}
+		if errors.Is(err, ErrPermanent) {
+			return s.fail(ctx, gh, op, fmt.Sprintf("GitHub refused to dispatch %s on %s; check that the workflow exists there, "+
+				"has a workflow_dispatch trigger and declares the inputs %s and %s besides those of the policy",
+				codeSpan(env.Deploy.Workflow), codeSpan(ref), codeSpan(CorrelationInput), codeSpan(SHAInput)))
+		}
 		return fmt.Errorf("dispatch %s: %w", env.Deploy.Workflow, err)
 	}
 	p.Unanswered = false

@@ -26,7 +26,8 @@ type runProgress struct {
 	RunID      int64  `json:"run_id,omitempty"`
 	RunURL     string `json:"run_url,omitempty"`
 	Commit     string `json:"commit,omitempty"` // the GitOps commit
-	CommitURL  string `json:"commit_url,omitempty"`
+	// Deploy is the environment's deploy method as the run started with it.
+	Deploy *policy.Deploy `json:"deploy,omitempty"`
 }
 
 func readProgress(op Operation) runProgress {
@@ -103,6 +104,18 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 	if p.StartedAt.IsZero() {
 		p.StartedAt = s.ops.now()
 	}
+	if p.Deploy == nil {
+		// The method is pinned when the run starts: a policy edit during
+		// the run must not switch a half-done deploy to another method.
+		d := env.Deploy
+		p.Deploy = &d
+		if err := s.saveProgress(ctx, &op, p); err != nil {
+			return err
+		}
+	}
+	pinned := *env
+	pinned.Deploy = *p.Deploy
+	env = &pinned
 	if !p.Checked {
 		if why, err := s.checkAtStart(ctx, gh, view, pol, env, op); err != nil || why != "" {
 			if err != nil {
@@ -122,7 +135,7 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 		}
 	}
 	if !p.InProgress {
-		if err := s.markDeployment(ctx, gh, op, "in_progress", "issueops: "+plainDescribe(op)); err != nil {
+		if err := s.markInProgress(ctx, gh, op); err != nil {
 			return err
 		}
 		p.InProgress = true
@@ -139,6 +152,21 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 		return err
 	}
 	return s.runMethod(ctx, gh, env, op)
+}
+
+// markInProgress adds the in_progress status to op's deployment unless an
+// earlier run did before it could save that it had.
+func (s *Service) markInProgress(ctx context.Context, gh GitHub, op Operation) error {
+	statuses, err := gh.ListDeploymentStatuses(ctx, op.Issue.Repo, op.DeploymentID)
+	if err != nil {
+		return fmt.Errorf("statuses of deployment %d: %w", op.DeploymentID, err)
+	}
+	for _, st := range statuses {
+		if st.State == "in_progress" {
+			return nil
+		}
+	}
+	return s.markDeployment(ctx, gh, op, "in_progress", "issueops: "+plainDescribe(op))
 }
 
 // refreshed reads op back (report may have saved its comment id).

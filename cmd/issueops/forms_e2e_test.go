@@ -44,8 +44,8 @@ func (d issueDelivery) payload() []byte {
 	}
 	return fmt.Appendf(nil, `{"action":%q,"issue":{"number":%d,"title":"t","state":"open","labels":[%s],`+
 		`"user":{"login":"octocat","type":"User"},"author_association":"OWNER"},%s`+
-		`"repository":{"id":1,"name":"api","full_name":"acme/api","owner":{"login":"acme","type":"Organization"}},`+
-		`"sender":{"login":%q,"type":%q}}`, action, d.number, strings.Join(labels, ","), changed, login, kind)
+		`"repository":{"id":%d,"name":"api","full_name":"acme/api","owner":{"login":"acme","type":"Organization"}},`+
+		`"sender":{"login":%q,"type":%q}}`, action, d.number, strings.Join(labels, ","), changed, apiRepoID, login, kind)
 }
 
 func (s *server) issue(d issueDelivery) int {
@@ -175,7 +175,7 @@ func (s *server) requestHeld(n int) bool {
 		s.t.Fatal(err)
 	}
 	defer st.Close()
-	key := app.IssueKey{RepoID: 1, Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
+	key := app.IssueKey{RepoID: apiRepoID, Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
 	_, ok, err := st.LeaseRequest(context.Background(), key, "probe", time.Minute)
 	if err != nil {
 		s.t.Fatal(err)
@@ -197,7 +197,7 @@ func markStarted(t *testing.T, dbURL string, n int) {
 	}
 	defer st.Close()
 	ctx := context.Background()
-	key := app.IssueKey{RepoID: 1, Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
+	key := app.IssueKey{RepoID: apiRepoID, Repo: app.Repo{Owner: "acme", Name: "api"}, Number: n}
 	r, ok, err := st.LeaseRequest(ctx, key, "operation", time.Minute)
 	if err != nil || !ok || r.State != app.RequestValid {
 		t.Fatalf("lease for start = %+v, %v, %v", r, ok, err)

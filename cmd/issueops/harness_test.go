@@ -201,9 +201,13 @@ func (c comment) payload() []byte {
 	}
 	return fmt.Appendf(nil, `{"action":%q,"issue":{"number":%d,"title":"t","user":{"login":"octocat","type":"User"}},`+
 		`"comment":{"id":%d,"body":%q,"user":{"login":%q,"type":%q},"author_association":"OWNER"},`+
-		`"repository":{"id":1,"name":"api","full_name":"acme/api","owner":{"login":"acme","type":"Organization"}},`+
-		`"sender":{"login":%q,"type":%q}%s}`, action, issue, c.id, c.body, login, kind, login, kind, install)
+		`"repository":{"id":%d,"name":"api","full_name":"acme/api","owner":{"login":"acme","type":"Organization"}},`+
+		`"sender":{"login":%q,"type":%q}%s}`, action, issue, c.id, c.body, login, kind, apiRepoID, login, kind, install)
 }
+
+// apiRepoID is acme/api's id in the fake GitHub: the deliveries the tests
+// build carry it, like the events the fake sends itself.
+var apiRepoID = githubtest.RepoID("acme", "api")
 
 // orDefault is v, or def when v is empty.
 func orDefault(v, def string) string {

@@ -151,34 +151,10 @@ func countSaying(fake *githubtest.Server, n int, word string) int {
 	return k
 }
 
-// fakeRepoID asks the fake for acme/api's repository id: the id its
-// deployment_status events carry.
-func fakeRepoID(t *testing.T, fake *githubtest.Server) int64 {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, strings.TrimSuffix(fake.URL, "/")+"/repos/acme/api", nil)
-	req.Header.Set("Authorization", "token proc-token")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var r struct {
-		ID int64 `json:"id"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.ID == 0 {
-		t.Fatalf("GET /repos/acme/api: %d, %v", resp.StatusCode, err)
-	}
-	return r.ID
-}
-
 // postComment sends an issue_comment delivery signed with secret to the
 // server at url; safe from any goroutine (server.comment calls t.Fatal).
-// The delivery names acme/api by repoID, the fake's id for it: comment's
-// payload says 1, and an operation stored under repository 1 is never
-// found by the fake's deployment_status events (they carry the real id),
-// so only the poll would finish it.
-func postComment(url, secret string, repoID int64, c comment) (int, error) {
-	body := bytes.Replace(c.payload(), []byte(`"repository":{"id":1,`), fmt.Appendf(nil, `"repository":{"id":%d,`, repoID), 1)
+func postComment(url, secret string, c comment) (int, error) {
+	body := c.payload()
 	req, err := http.NewRequest(http.MethodPost, url+"/webhook", bytes.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -268,12 +244,11 @@ func killDuringOperations(t *testing.T, kind, dbURL string) {
 	addr := freeAddr(t)
 	logs := &syncBuffer{}
 	dumpLogsOnFailure(t, "issueops serve", logs)
-	repoID := fakeRepoID(t, fake)
 	p := startReplica(t, addr, secret, logs, procOpArgs(fake, dbURL)...)
 	fake.SetWebhook(p.url+"/webhook", secret) // the address outlives each process
 	for k := 1; k <= n; k++ {
 		c := comment{id: int64(1000 + k), issue: k, body: fmt.Sprintf("/deploy v1.4.0 to e%d", k), login: "alice"}
-		if code, err := postComment(p.url, secret, repoID, c); err != nil || code != http.StatusAccepted {
+		if code, err := postComment(p.url, secret, c); err != nil || code != http.StatusAccepted {
 			t.Fatalf("comment %d: %d %v", k, code, err)
 		}
 	}
@@ -421,7 +396,6 @@ func TestOpsTwoReplicasOneEnvironment(t *testing.T) {
 	}
 	grant(fake, "write", logins...)
 	secret := rememberSecret("proc-secret")
-	repoID := fakeRepoID(t, fake)
 	logs := []*syncBuffer{{}, {}}
 	dumpLogsOnFailure(t, "replica A", logs[0])
 	dumpLogsOnFailure(t, "replica B", logs[1])
@@ -480,7 +454,7 @@ func TestOpsTwoReplicasOneEnvironment(t *testing.T) {
 		go func() {
 			defer sent.Done()
 			c := comment{id: int64(5000 + i), issue: i, body: "/deploy v1.4.0 to production", login: logins[i-1]}
-			code, err := postComment(replicas[i%2].url, secret, repoID, c)
+			code, err := postComment(replicas[i%2].url, secret, c)
 			if err == nil && code != http.StatusAccepted {
 				err = fmt.Errorf("status %d", code)
 			}

@@ -21,3 +21,11 @@ func (s *Server) FileAt(owner, repo, ref, path string) (content string, found bo
 	content, found = c.files[path]
 	return content, found
 }
+
+// RepoID is the id the fake gives owner/repo (in its API answers and the
+// webhook events it sends), so tests can put the same id in the deliveries
+// they build.
+func RepoID(owner, repo string) int64 {
+	k := mkRepoKey(owner, repo)
+	return stableID("repo:" + k.owner + "/" + k.repo)
+}
