@@ -163,6 +163,11 @@ func parse(key string, doc []byte) ([]*yaml.Node, error) {
 		// positions in these bytes.
 		return nil, errorf(key, "the file is not UTF-8 text")
 	}
+	if bytes.Contains(bytes.TrimPrefix(doc, bom), bom) {
+		// The reader drops only a leading one; a later one is a character
+		// the columns would count where the file's bytes do not agree.
+		return nil, errorf(key, "the file has a byte order mark (U+FEFF) after its start")
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(doc))
 	var docs []*yaml.Node
 	for {

@@ -103,3 +103,49 @@ func TestPermissionAPIFailureDenies(t *testing.T) {
 		t.Errorf("deployed without a permission check")
 	}
 }
+
+// The commands that act on an operation, by every kind of person: approve
+// and deny need the approvers' rule (write by default), cancel the
+// requester or the cancel rule, and none of them believes
+// author_association.
+func TestAuthorizationMatrixOnOperations(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	opsRepo(t, fake, "environments:\n  gated:\n    approvals: { required: 1 }\n")
+	for _, role := range []string{"read", "triage", "write", "maintain", "admin"} {
+		grant(fake, role, "u-"+role)
+	}
+	grant(fake, "write", "alice")
+	s := opsServer(t, fake)
+	type cmd struct {
+		body, need, done, refused string
+	}
+	cmds := []cmd{
+		{"/approve", "write", "running", "may not approve"},
+		{"/deny", "write", "Denied by", "may not approve"},
+		{"/cancel", "write", "Cancelled by", "needs "},
+	}
+	rank := map[string]int{"": 0, "read": 1, "triage": 2, "write": 3, "maintain": 4, "admin": 5}
+	who := []struct{ login, role string }{{"u-read", "read"}, {"u-triage", "triage"}, {"u-write", "write"},
+		{"u-maintain", "maintain"}, {"u-admin", "admin"}, {"stranger", ""}}
+	id, issue, approved := int64(9000), 200, 0
+	for _, w := range who {
+		for _, c := range cmds {
+			id, issue = id+2, issue+1
+			s.comment(comment{id: id, issue: issue, body: "/deploy v1.4.0 to gated", login: "alice"})
+			opComment(t, fake, issue, "awaiting approval", contains("awaiting approval"))
+			s.comment(comment{id: id + 1, issue: issue, body: c.body, login: w.login})
+			what := fmt.Sprintf("%s by %s", c.body, w.login)
+			if rank[w.role] >= rank[c.need] {
+				opComment(t, fake, issue, what, contains(c.done))
+				if c.body == "/approve" { // free the environment for the next one
+					approved++
+					d := deployments(t, fake, approved)[approved-1]
+					fake.AddDeploymentStatus("acme", "api", d.ID, "success", "cd-bot")
+					opComment(t, fake, issue, what+" done", contains("succeeded"))
+				}
+			} else if got := reply(t, fake, issue, id+1); !strings.Contains(got, c.refused) {
+				t.Errorf("%s: reply %q, want a refusal", what, got)
+			}
+		}
+	}
+}
