@@ -101,6 +101,9 @@ type Workflows interface {
 	DispatchWorkflow(ctx context.Context, repo Repo, workflow, ref string, inputs map[string]string) error
 	FindWorkflowRun(ctx context.Context, repo Repo, workflow, correlationID string, since time.Time) (WorkflowRun, bool, error)
 	GetWorkflowRun(ctx context.Context, repo Repo, runID int64) (WorkflowRun, error)
+	// CancelWorkflowRun asks GitHub to cancel a run; a run that already
+	// completed (GitHub's 409) is not an error.
+	CancelWorkflowRun(ctx context.Context, repo Repo, runID int64) error
 }
 
 // ErrConflict is returned by PutFile when the file changed since it was

@@ -119,6 +119,7 @@ func snapshotHash(op Operation) string {
 const (
 	paramComment = "_comment" // the command comment that requested it
 	paramAuthors = "_authors" // others who shaped the request (see authored)
+	paramLabel   = "_label"   // the state label last put on the issue
 	paramFrom    = "from"     // a promotion's source environment
 	paramReason  = "reason"
 )

@@ -175,7 +175,11 @@ func (s *Service) cmdCancel(ctx context.Context, gh GitHub, ev CommentEvent, inv
 			if err := s.markDeployment(ctx, c.gh, op, "error", "cancelled by "+c.ev.SenderLogin); err != nil {
 				return "", err
 			}
-			reason += "; what was already started outside issueops (a workflow run, a CD system) is not stopped"
+			note, err := s.stopOutside(ctx, c.gh, op)
+			if err != nil {
+				return "", err
+			}
+			reason += note
 		}
 		return "", s.end(ctx, c.gh, op, OpCancelled, reason)
 	})
@@ -218,7 +222,7 @@ func (s *Service) retry(ctx context.Context, c *call) error {
 		Ref: last.Ref, SHA: last.SHA, Requester: c.ev.SenderLogin, Params: map[string]string{}, Slots: slotsFor(env),
 		DeliveryID: c.ev.DeliveryID}
 	for k, v := range last.Params {
-		if !strings.HasPrefix(k, "_") || k == paramForm || k == paramAuthors {
+		if !strings.HasPrefix(k, "_") || k == paramForm || k == paramAuthors || k == paramLabel {
 			op.Params[k] = v
 		}
 	}

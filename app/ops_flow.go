@@ -138,14 +138,23 @@ func (s *Service) report(ctx context.Context, gh GitHub, op Operation) error {
 	}
 	body := renderOperation(opView{prefix: s.prefix, op: op, approvals: approvals, queue: queue, locks: locks}) +
 		"\n\n" + OperationMarker(op.ID)
-	if hash := hashOf(body); op.StatusComment == 0 || hash != op.StatusHash {
+	hash := hashOf(body)
+	commentStale, labelStale := op.StatusComment == 0 || hash != op.StatusHash, op.Params[paramLabel] != stateLabel(op.State)
+	if commentStale {
 		id, err := s.writeComment(ctx, gh, op, body)
 		if err != nil {
 			return err
 		}
 		op.StatusComment, op.StatusHash = id, hash
+	}
+	if labelStale {
+		if err := s.relabel(ctx, gh, &op); err != nil {
+			return err
+		}
+	}
+	if commentStale || labelStale {
 		if err := s.ops.store.UpdateOperation(ctx, op, op.State); err != nil && !errors.Is(err, ErrStateChanged) {
-			return err // a state change meanwhile rewrites the comment itself
+			return err // a state change meanwhile reports again itself
 		}
 	}
 	if op.State == OpSucceeded && op.Params[paramForm] != "" {
@@ -176,6 +185,35 @@ func (s *Service) writeComment(ctx context.Context, gh GitHub, op Operation, bod
 		return 0, fmt.Errorf("post the status comment: %w", err)
 	}
 	return id, nil
+}
+
+// StateLabelPrefix starts the label that shows an operation's state on its
+// issue (issueops:state-running), so a repository's issues can be filtered
+// by it.
+const StateLabelPrefix = "issueops:state-"
+
+func stateLabel(s OpState) string { return StateLabelPrefix + strings.ReplaceAll(string(s), "_", "-") }
+
+// relabel puts the label of op's state on its issue and takes the label of
+// the state before off. Both are idempotent on GitHub's side.
+func (s *Service) relabel(ctx context.Context, gh GitHub, op *Operation) error {
+	repo, n, want := op.Issue.Repo, op.Issue.Number, stateLabel(op.State)
+	err := gh.AddLabels(ctx, repo, n, want)
+	if old := op.Params[paramLabel]; err == nil && old != "" {
+		err = gh.RemoveLabel(ctx, repo, n, old)
+	}
+	if errors.Is(err, ErrPermanent) {
+		// A label is a convenience: one GitHub refuses (a locked issue, a
+		// missing permission) never stops the operation.
+		s.logger.WarnContext(ctx, "state label refused", "repo", repo.String(), "issue", n, "operation_id", op.ID, "error", err)
+	} else if err != nil {
+		return fmt.Errorf("state label %s: %w", want, err)
+	}
+	if op.Params == nil {
+		op.Params = map[string]string{}
+	}
+	op.Params[paramLabel] = want
+	return nil
 }
 
 // endReaction leaves 🚀, 👎 or 😕 on the comment that asked, once the

@@ -64,9 +64,51 @@ func (s *Service) runMethod(ctx context.Context, gh GitHub, env *policy.Environm
 		err = s.awaitDeployment(ctx, gh, op)
 	}
 	if errors.Is(err, errWaiting) && s.ops.now().Sub(p.StartedAt) > env.Deploy.Timeout {
-		return s.fail(ctx, gh, op, fmt.Sprintf("the deploy did not report back within %s", env.Deploy.Timeout))
+		reason := fmt.Sprintf("the deploy did not report back within %s", env.Deploy.Timeout)
+		note, serr := s.stopOutside(ctx, gh, op)
+		if serr != nil {
+			return serr
+		}
+		return s.fail(ctx, gh, op, reason+note)
 	}
 	return err
+}
+
+// stopOutside stops, where GitHub can, what a running operation started
+// outside issueops before it ends early (a /cancel, a timeout): its
+// workflow run is cancelled. note says what could not be stopped.
+func (s *Service) stopOutside(ctx context.Context, gh GitHub, op Operation) (note string, err error) {
+	p := readProgress(op)
+	if p.Deploy == nil {
+		return "", nil // it had not started anything yet
+	}
+	switch p.Deploy.Method {
+	case MethodWorkflow:
+		runID := p.RunID
+		if runID == 0 && !p.DispatchedAt.IsZero() {
+			run, found, err := gh.FindWorkflowRun(ctx, op.Issue.Repo, p.Deploy.Workflow, correlationID(op), p.StartedAt.Add(-time.Minute))
+			if err != nil {
+				return "", fmt.Errorf("look for the workflow run to cancel: %w", err)
+			}
+			runID = run.ID
+			if !found {
+				return "; a workflow run dispatched for it may still start: cancel it in GitHub Actions", nil
+			}
+		}
+		if runID != 0 {
+			if err := gh.CancelWorkflowRun(ctx, op.Issue.Repo, runID); err != nil {
+				return "", fmt.Errorf("cancel workflow run %d: %w", runID, err)
+			}
+			return "; its workflow run was cancelled", nil
+		}
+	case MethodGitOps:
+		if p.Commit != "" {
+			return "; its GitOps commit " + codeSpan(shortSHA(p.Commit)) + " stays: revert it to undo", nil
+		}
+	default:
+		return "; the deploy system acting on the deployment was told by an error status, and may still be deploying", nil
+	}
+	return "", nil
 }
 
 // awaitDeployment waits for the system that acts on GitHub's deployment

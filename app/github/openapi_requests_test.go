@@ -246,6 +246,7 @@ func exerciseAdapter(t *testing.T, fake *githubtest.Server, g *Client) {
 	must(err)
 	_, err = g.GetWorkflowRun(ctx, testRepo, run.ID)
 	must(err)
+	must(g.CancelWorkflowRun(ctx, testRepo, run.ID))
 	f, _, err := g.GetFile(ctx, testRepo, "main", "app.txt")
 	must(err)
 	_, err = g.PutFile(ctx, testRepo, "main", "app.txt", "bump", []byte("3\n"), f.BlobSHA)

@@ -2,7 +2,9 @@ package github
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -92,6 +94,24 @@ func (c *Client) GetWorkflowRun(ctx context.Context, repo app.Repo, runID int64)
 		return app.WorkflowRun{}, classify(err)
 	}
 	return toWorkflowRun(run), nil
+}
+
+// CancelWorkflowRun asks GitHub to cancel a run
+// (POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel). GitHub answers
+// 202, which go-github reports as an AcceptedError: that is success. A run
+// that already completed is answered 409 ("Cannot cancel a workflow run
+// that is completed."): there is nothing left to cancel, so that is success
+// too. An unknown run is a 404 (app.ErrNotFound, permanent).
+func (c *Client) CancelWorkflowRun(ctx context.Context, repo app.Repo, runID int64) error {
+	resp, err := c.gh.Actions.CancelWorkflowRunByID(ctx, repo.Owner, repo.Name, runID)
+	var accepted *gh.AcceptedError
+	if err == nil || errors.As(err, &accepted) {
+		return nil
+	}
+	if resp != nil && resp.StatusCode == http.StatusConflict {
+		return nil
+	}
+	return classify(err)
 }
 
 func toWorkflowRun(r *gh.WorkflowRun) app.WorkflowRun {

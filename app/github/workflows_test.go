@@ -16,6 +16,7 @@ const (
 	routeDispatch = "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches"
 	routeListRuns = "GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"
 	routeGetRun   = "GET /repos/{owner}/{repo}/actions/runs/{run_id}"
+	routeCancel   = "POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel"
 )
 
 func TestDispatchAndFindWorkflowRun(t *testing.T) {
@@ -150,6 +151,44 @@ func TestWorkflowFaults(t *testing.T) {
 	if _, found, err := g.FindWorkflowRun(ctx, testRepo, "deploy.yml", "issueops-5", time.Time{}); err != nil || !found {
 		t.Fatalf("the dropped dispatch's run = %v, %v", found, err)
 	}
+}
+
+func TestCancelWorkflowRun(t *testing.T) {
+	fake := tokenFake(t)
+	fake.SeedWorkflow("acme", "widgets", "deploy.yml")
+	g := opsClient(t, tokenClients(t, fake), 0)
+	ctx := context.Background()
+	if err := g.DispatchWorkflow(ctx, testRepo, "deploy.yml", "main", map[string]string{"issueops_id": "issueops-9"}); err != nil {
+		t.Fatal(err)
+	}
+	run := fake.WorkflowRuns("acme", "widgets")[0]
+
+	// 202 (go-github's AcceptedError) is success, and the run is cancelled.
+	if err := g.CancelWorkflowRun(ctx, testRepo, run.ID); err != nil {
+		t.Fatalf("CancelWorkflowRun of a queued run: %v", err)
+	}
+	got, err := g.GetWorkflowRun(ctx, testRepo, run.ID)
+	if err != nil || got.Status != "completed" || got.Conclusion != "cancelled" {
+		t.Fatalf("run after cancel = %+v, %v", got, err)
+	}
+	// 409 "Cannot cancel a workflow run that is completed.": nothing to do.
+	if err := g.CancelWorkflowRun(ctx, testRepo, run.ID); err != nil {
+		t.Fatalf("CancelWorkflowRun of a completed run: %v", err)
+	}
+	if rs := fake.RequestsTo(routeCancel); len(rs) != 2 || rs[0].Status != 202 || rs[1].Status != 409 {
+		t.Fatalf("cancel requests %+v", rs)
+	}
+	// An unknown run: 404, permanent.
+	err = g.CancelWorkflowRun(ctx, testRepo, 1)
+	wantPermanent(t, err)
+	if !errors.Is(err, app.ErrNotFound) {
+		t.Fatalf("cancel of an unknown run: %v", err)
+	}
+
+	fake.Inject(githubtest.Fault{Route: routeCancel, Kind: githubtest.Status500})
+	wantTransient(t, g.CancelWorkflowRun(ctx, testRepo, run.ID))
+	fake.Inject(githubtest.Fault{Route: routeCancel, Kind: githubtest.TooMany429, RetryAfter: 7 * time.Second})
+	wantRetryAfter(t, g.CancelWorkflowRun(ctx, testRepo, run.ID), 7*time.Second, 7*time.Second)
 }
 
 func TestHasCorrelation(t *testing.T) {

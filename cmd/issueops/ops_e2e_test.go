@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ func TestDeployThroughDeploymentMethod(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	sha := opsRepo(t, fake, "environments:\n  staging: {}\n")
 	grant(fake, "write", "alice")
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 7, Title: "deploy"})
 	s := opsServer(t, fake)
 
 	s.comment(comment{id: 100, issue: 7, body: "/deploy v1.4.0 to staging", login: "alice"})
@@ -37,6 +39,10 @@ func TestDeployThroughDeploymentMethod(t *testing.T) {
 	if cs := replies(fake, 7); len(cs) != 1 {
 		t.Errorf("%d comments on the issue, want only the status comment", len(cs))
 	}
+	waitFor(t, "the state label", func() bool {
+		labels := issueLabels(t, fake, 7)
+		return slices.Contains(labels, "issueops:state-succeeded") && !slices.Contains(labels, "issueops:state-running")
+	})
 }
 
 // A failure reported by the CD system fails the operation, and /retry

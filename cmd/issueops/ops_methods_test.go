@@ -48,6 +48,30 @@ func TestWorkflowMethodDispatchesOnce(t *testing.T) {
 	}
 }
 
+// /cancel of a running workflow deploy cancels its workflow run too, so the
+// environment the next operation gets is not still being deployed to.
+func TestCancelRunningWorkflowCancelsTheRun(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	opsRepo(t, fake, "environments:\n  staging:\n    deploy: { method: workflow, workflow: deploy.yml }\n")
+	fake.SeedWorkflow("acme", "api", "deploy.yml")
+	grant(fake, "write", "alice", "bob")
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 1500, issue: 59, body: "/deploy v1.4.0 to staging", login: "alice"})
+	opComment(t, fake, 59, "the run linked", contains("Workflow run:"))
+	s.comment(comment{id: 1501, issue: 60, body: "/deploy v1.4.0 to staging", login: "bob"})
+	opComment(t, fake, 60, "queued", contains("queued"))
+	s.comment(comment{id: 1502, issue: 59, body: "/cancel", login: "alice"})
+	body := opComment(t, fake, 59, "cancelled", contains("Cancelled by `alice`"))
+	if !strings.Contains(body, "its workflow run was cancelled") {
+		t.Errorf("the cancel does not say the run was cancelled:\n%s", body)
+	}
+	if runs := fake.WorkflowRuns("acme", "api"); len(runs) == 0 || runs[0].Conclusion != "cancelled" {
+		t.Errorf("runs %+v, want the first cancelled", runs)
+	}
+	opComment(t, fake, 60, "the next one running", contains("running"))
+}
+
 const fluxRelease = `# Managed by Flux. issueops sets the tag.
 apiVersion: helm.toolkit.fluxcd.io/v2
 kind: HelmRelease

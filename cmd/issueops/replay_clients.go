@@ -31,8 +31,9 @@ func (c recordingClients) ForInstallation(ctx context.Context, id int64) (app.Gi
 }
 
 // recordingGitHub wraps the writes of app.GitHub (comments, reactions,
-// labels, deployments and their statuses, workflow dispatches, file
-// commits, closing issues); the reads are its embedded GitHub's.
+// labels, deployments and their statuses, workflow dispatches and
+// cancels, file commits, closing issues); the reads are its embedded
+// GitHub's.
 type recordingGitHub struct {
 	app.GitHub
 	dryRun bool
@@ -147,6 +148,13 @@ func (g *recordingGitHub) DispatchWorkflow(ctx context.Context, repo app.Repo, w
 		return nil
 	}
 	return g.GitHub.DispatchWorkflow(ctx, repo, workflow, ref, inputs)
+}
+
+func (g *recordingGitHub) CancelWorkflowRun(ctx context.Context, repo app.Repo, runID int64) error {
+	if !g.write("cancel workflow run %d in %s", runID, repo) {
+		return nil
+	}
+	return g.GitHub.CancelWorkflowRun(ctx, repo, runID)
 }
 
 func (g *recordingGitHub) PutFile(ctx context.Context, repo app.Repo, branch, path, message string, content []byte, blobSHA string) (string, error) {

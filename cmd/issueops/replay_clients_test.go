@@ -31,6 +31,11 @@ func (w *writeCounter) DispatchWorkflow(context.Context, app.Repo, string, strin
 	return nil
 }
 
+func (w *writeCounter) CancelWorkflowRun(context.Context, app.Repo, int64) error {
+	w.writes = append(w.writes, "cancel")
+	return nil
+}
+
 func (w *writeCounter) PutFile(context.Context, app.Repo, string, string, string, []byte, string) (string, error) {
 	w.writes = append(w.writes, "put")
 	return "c0ffee", nil
@@ -53,6 +58,7 @@ func TestRecordingOperationWrites(t *testing.T) {
 		for _, err := range []error{
 			g.CreateDeploymentStatus(ctx, repo, 7, app.DeploymentStatus{State: "in_progress", Description: "issueops: deploying"}),
 			g.DispatchWorkflow(ctx, repo, "deploy.yml", "main", map[string]string{"version": "v1.4.0", "issueops_id": "issueops-5"}),
+			g.CancelWorkflowRun(ctx, repo, 4242),
 			g.CloseIssue(ctx, repo, 12),
 		} {
 			if err != nil {
@@ -79,6 +85,7 @@ func TestRecordingOperationWrites(t *testing.T) {
 		"would create deployment of " + sha + " to staging in acme/api for operation 5\n",
 		"would set deployment 7 in acme/api to in_progress: issueops: deploying\n",
 		"would dispatch workflow deploy.yml on main in acme/api with inputs issueops_id=issueops-5, version=v1.4.0\n",
+		"would cancel workflow run 4242 in acme/api\n",
 		"would close acme/api#12\n",
 		"would commit clusters/prod/api.yaml on main in acme/flux (deploy v1.4.0):\n    tag: v1.4.0\n",
 	} {
@@ -90,7 +97,7 @@ func TestRecordingOperationWrites(t *testing.T) {
 	out.Reset()
 	inner = &writeCounter{}
 	d, commit = run(&recordingGitHub{GitHub: inner, out: &out})
-	if strings.Join(inner.writes, ",") != "deployment,status,dispatch,close,put" || d.ID != 99 || commit != "c0ffee" {
+	if strings.Join(inner.writes, ",") != "deployment,status,dispatch,cancel,close,put" || d.ID != 99 || commit != "c0ffee" {
 		t.Fatalf("writes %v, answers %+v %q", inner.writes, d, commit)
 	}
 	if !strings.Contains(out.String(), "did create deployment of "+sha) {

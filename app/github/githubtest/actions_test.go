@@ -3,6 +3,7 @@ package githubtest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -196,6 +197,81 @@ func TestCompleteWorkflowRunSendsEvent(t *testing.T) {
 			}()
 			bad()
 		}()
+	}
+}
+
+func TestCancelWorkflowRun(t *testing.T) {
+	s, _ := seeded(t)
+	s.SeedWorkflow("acme", "widgets", "deploy.yml")
+	recv := newReceiver(t, http.StatusAccepted)
+	s.SetWebhook(recv.URL, "hook-secret")
+	inst := installToken(t, s)
+	c := goGitHub(t, s)
+	ctx := context.Background()
+	for _, id := range []string{"issueops-80", "issueops-81"} {
+		wantStatus(t, do(t, s, "POST", ownerRepo+"/actions/workflows/deploy.yml/dispatches", inst, `{"ref":"main","inputs":{"issueops_id":"`+id+`"}}`), 204)
+	}
+	runs := s.WorkflowRuns("acme", "widgets")
+	queued, done := runs[0], runs[1]
+	s.CompleteWorkflowRun("acme", "widgets", done.ID, "success")
+	waitFor(t, func() bool { return recv.count() == 1 })
+
+	r := do(t, s, "POST", fmt.Sprintf("%s/actions/runs/%d/cancel", ownerRepo, queued.ID), inst, "")
+	wantStatus(t, r, http.StatusAccepted)
+	if got := r.object(t); len(got) != 0 {
+		t.Fatalf("202 body %s, want {}", r.body)
+	}
+	if now := s.WorkflowRuns("acme", "widgets")[0]; now.Status != "completed" || now.Conclusion != "cancelled" {
+		t.Fatalf("run after cancel %+v", now)
+	}
+	waitFor(t, func() bool { return recv.count() == 2 })
+	hdr, body := recv.delivery(1)
+	var event gh.WorkflowRunEvent
+	if err := json.Unmarshal(body, &event); err != nil {
+		t.Fatal(err)
+	}
+	wr := event.GetWorkflowRun()
+	if hdr.Get("X-GitHub-Event") != "workflow_run" || event.GetAction() != "completed" || wr.GetID() != queued.ID ||
+		wr.GetStatus() != "completed" || wr.GetConclusion() != "cancelled" || wr.GetDisplayTitle() != "issueops-80" ||
+		event.GetInstallation().GetID() != testInstall {
+		t.Fatalf("event %s", body)
+	}
+
+	// Already completed, by the runner or by the cancel: 409, nothing sent.
+	for _, id := range []int64{done.ID, queued.ID} {
+		wantMessage(t, do(t, s, "POST", fmt.Sprintf("%s/actions/runs/%d/cancel", ownerRepo, id), inst, ""),
+			http.StatusConflict, "Cannot cancel a workflow run that is completed.")
+	}
+	if now := s.WorkflowRuns("acme", "widgets")[1]; now.Conclusion != "success" {
+		t.Fatalf("a completed run changed: %+v", now)
+	}
+	// go-github reports the 202 as an AcceptedError.
+	wantStatus(t, do(t, s, "POST", ownerRepo+"/actions/workflows/deploy.yml/dispatches", inst, `{"ref":"main"}`), 204)
+	third := s.WorkflowRuns("acme", "widgets")[2]
+	resp, err := c.Actions.CancelWorkflowRunByID(ctx, "acme", "widgets", third.ID)
+	var accepted *gh.AcceptedError
+	if !errors.As(err, &accepted) || resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("CancelWorkflowRunByID = %v, %v", resp, err)
+	}
+	waitFor(t, func() bool { return recv.count() == 3 })
+
+	_, err = c.Actions.CancelWorkflowRunByID(ctx, "acme", "widgets", 1)
+	wantGitHubStatus(t, err, http.StatusNotFound)
+	_, err = c.Actions.CancelWorkflowRunByID(ctx, "acme", "nowhere", queued.ID)
+	wantGitHubStatus(t, err, http.StatusNotFound)
+	wantStatus(t, do(t, s, "POST", ownerRepo+"/actions/runs/x/cancel", inst, ""), http.StatusNotFound)
+	time.Sleep(20 * time.Millisecond)
+	if n := recv.count(); n != 3 {
+		t.Fatalf("%d deliveries, want 3", n)
+	}
+
+	// Without a webhook the run is still cancelled.
+	s.SetWebhook("", "")
+	wantStatus(t, do(t, s, "POST", ownerRepo+"/actions/workflows/deploy.yml/dispatches", inst, `{"ref":"main"}`), 204)
+	fourth := s.WorkflowRuns("acme", "widgets")[3]
+	wantStatus(t, do(t, s, "POST", fmt.Sprintf("%s/actions/runs/%d/cancel", ownerRepo, fourth.ID), inst, ""), http.StatusAccepted)
+	if now := s.WorkflowRuns("acme", "widgets")[3]; now.Conclusion != "cancelled" || len(s.HookAttempts()) != 3 {
+		t.Fatalf("run %+v, %d attempts", now, len(s.HookAttempts()))
 	}
 }
 

@@ -11,9 +11,10 @@ import (
 )
 
 const (
-	docDispatch = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
-	docListRuns = "https://docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow"
-	docGetRun   = "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run"
+	docDispatch  = "https://docs.github.com/rest/actions/workflows#create-a-workflow-dispatch-event"
+	docListRuns  = "https://docs.github.com/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow"
+	docGetRun    = "https://docs.github.com/rest/actions/workflow-runs#get-a-workflow-run"
+	docCancelRun = "https://docs.github.com/rest/actions/workflow-runs#cancel-a-workflow-run"
 	// correlationInput is the dispatch input the app's workflows put in
 	// their run-name, which the fake takes as the run's display title.
 	correlationInput = "issueops_id"
@@ -187,4 +188,33 @@ func (s *Server) getWorkflowRun(c *call) *response {
 		return notFound(c)
 	}
 	return &response{status: http.StatusOK, body: s.renderRun(r, run)}
+}
+
+// cancelWorkflowRun serves POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel:
+// 202 {} and a queued or in_progress run is completed with conclusion
+// cancelled; when a webhook is set, its workflow_run "completed" event (as
+// CompleteWorkflowRun sends) is delivered right after, from another
+// goroutine, since GitHub answers before it tells the webhook; 409 "Cannot
+// cancel a workflow run that is completed." for a completed run, 404 for an
+// unknown one.
+func (s *Server) cancelWorkflowRun(c *call) *response {
+	id, ok := pathInt(c, "run_id")
+	s.mu.Lock()
+	r := s.repoOf(c)
+	var run *runRec
+	if ok && r != nil {
+		run = r.run(id)
+	}
+	if run == nil {
+		s.mu.Unlock()
+		return notFound(c)
+	}
+	if run.status == "completed" {
+		s.mu.Unlock()
+		return errorResponse(http.StatusConflict, "Cannot cancel a workflow run that is completed.", c.rt.doc)
+	}
+	event := s.completeRun(r, run, "cancelled")
+	s.mu.Unlock()
+	s.sendEventSoon("workflow_run", event)
+	return &response{status: http.StatusAccepted, body: map[string]any{}}
 }

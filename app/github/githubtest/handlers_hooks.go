@@ -80,6 +80,10 @@ func (s *Server) SetWebhook(url, secret string) {
 // cannot be reached or answers other than 2xx. It returns the event's guid
 // (X-GitHub-Delivery) and the app's status (0: not reached, or no webhook).
 func (s *Server) SendWebhook(event string, body []byte) (guid string, status int) {
+	return s.sendWebhook(context.Background(), event, body)
+}
+
+func (s *Server) sendWebhook(ctx context.Context, event string, body []byte) (guid string, status int) {
 	guid = newGUID()
 	var meta struct {
 		Action       string `json:"action"`
@@ -105,7 +109,7 @@ func (s *Server) SendWebhook(event string, body []byte) (guid string, status int
 	}
 	w.payloads[guid] = p
 	w.mu.Unlock()
-	return guid, s.deliverHook(context.Background(), guid, p, false).StatusCode
+	return guid, s.deliverHook(ctx, guid, p, false).StatusCode
 }
 
 // HookAttempts returns every delivery attempt, oldest first.

@@ -86,6 +86,20 @@ func operationExercises() map[string][]exercise {
 				return do(t, s, "GET", fmt.Sprintf("%s/actions/runs/%d", ownerRepo, s.WorkflowRuns("acme", "widgets")[0].ID), f.inst, "")
 			},
 		},
+		"POST /repos/{owner}/{repo}/actions/runs/{run_id}/cancel": { // its 404 is not documented
+			func(t *testing.T, s *githubtest.Server, f fixture) result { // a queued run: 202
+				s.SeedWorkflow("acme", "widgets", "deploy.yml")
+				if r := do(t, s, "POST", ownerRepo+"/actions/workflows/deploy.yml/dispatches", f.inst, `{"ref":"main"}`); r.status != 204 {
+					t.Fatalf("dispatch: %d %s", r.status, r.body)
+				}
+				runs := s.WorkflowRuns("acme", "widgets")
+				return do(t, s, "POST", fmt.Sprintf("%s/actions/runs/%d/cancel", ownerRepo, runs[len(runs)-1].ID), f.inst, "")
+			},
+			func(t *testing.T, s *githubtest.Server, f fixture) result { // completed: 409
+				runs := s.WorkflowRuns("acme", "widgets")
+				return do(t, s, "POST", fmt.Sprintf("%s/actions/runs/%d/cancel", ownerRepo, runs[len(runs)-1].ID), f.inst, "")
+			},
+		},
 		"PUT /repos/{owner}/{repo}/contents/{path}": {
 			func(t *testing.T, s *githubtest.Server, f fixture) result { // update: 200
 				readme = gitBlobSHA("# Widgets\n")

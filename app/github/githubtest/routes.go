@@ -105,6 +105,7 @@ var routeTable = []*route{
 	mkRoute("POST", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches", authToken, docDispatch, (*Server).dispatchWorkflow),
 	mkRoute("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", authToken, docListRuns, (*Server).listWorkflowRuns),
 	mkRoute("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}", authToken, docGetRun, (*Server).getWorkflowRun),
+	mkRoute("POST", "/repos/{owner}/{repo}/actions/runs/{run_id}/cancel", authToken, docCancelRun, (*Server).cancelWorkflowRun),
 }
 
 // greedyParams are the parameters that, as the last segment of a pattern,

@@ -24,7 +24,7 @@ type WorkflowRun struct {
 	// app's workflows are told to use), else the workflow file name.
 	DisplayTitle string
 	Event        string // "workflow_dispatch"
-	Status       string // queued until CompleteWorkflowRun, then completed
+	Status       string // queued until CompleteWorkflowRun or a cancel, then completed
 	Conclusion   string // "" until completed
 	HeadSHA      string
 	HeadBranch   string
@@ -169,12 +169,18 @@ func (s *Server) CompleteWorkflowRun(owner, repo string, runID int64, conclusion
 		s.mu.Unlock()
 		panic(fmt.Sprintf("githubtest: CompleteWorkflowRun: no run %d in %s/%s", runID, owner, repo))
 	}
+	event := s.completeRun(r, run, conclusion)
+	s.mu.Unlock()
+	s.sendEvent("workflow_run", event)
+}
+
+// completeRun marks run completed with conclusion and returns its
+// workflow_run "completed" event; s.mu must be held.
+func (s *Server) completeRun(r *repoRec, run *runRec, conclusion string) map[string]any {
 	now := time.Now()
 	if run.startedAt.IsZero() {
 		run.startedAt = now
 	}
 	run.status, run.conclusion, run.updated = "completed", conclusion, now
-	event := s.workflowRunEvent(r, run)
-	s.mu.Unlock()
-	s.sendEvent("workflow_run", event)
+	return s.workflowRunEvent(r, run)
 }

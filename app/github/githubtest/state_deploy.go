@@ -3,6 +3,7 @@ package githubtest
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -252,6 +253,36 @@ func (s *Server) sendEvent(event string, payload map[string]any) {
 		panic("githubtest: " + event + " payload: " + err.Error())
 	}
 	s.SendWebhook(event, body)
+}
+
+// sendEventSoon delivers an event as sendEvent does, but from another
+// goroutine and abandoned when the server closes: for the events GitHub
+// sends after answering a request (a cancelled run's), so the request does
+// not wait on the app's webhook handler, which may be waiting on the
+// request's caller. The payload is rendered by the caller, as of the change.
+func (s *Server) sendEventSoon(event string, payload map[string]any) {
+	s.webhook.mu.Lock()
+	set := s.webhook.url != ""
+	s.webhook.mu.Unlock()
+	if !set {
+		return
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		panic("githubtest: " + event + " payload: " + err.Error())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), hookTimeout)
+	go func() {
+		defer cancel()
+		go func() {
+			select {
+			case <-s.done:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		s.sendWebhook(ctx, event, body)
+	}()
 }
 
 // eventInstallation is the installation an event about r carries: the
