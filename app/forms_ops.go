@@ -26,7 +26,15 @@ func (s *Service) frozenByOperation(ctx context.Context, key IssueKey) (bool, er
 	if err != nil || !found {
 		return false, err
 	}
-	return op.State != OpAwaitingApproval && op.State != OpAwaitingConfirmation, nil
+	switch op.State {
+	case OpAwaitingApproval, OpAwaitingConfirmation:
+		return false, nil
+	case OpCancelled, OpDenied:
+		// Ended before it ran (an edit cancelled it, a reviewer said no):
+		// the next valid edit requests it again.
+		return op.DeploymentID != 0 || op.Progress != "", nil
+	}
+	return true, nil
 }
 
 // runRequest starts what a valid form request asks for, or brings its
@@ -126,10 +134,13 @@ func (s *Service) editedOperation(ctx context.Context, c *call, env *policy.Envi
 	}
 	if err := s.checkEdit(ctx, c, env, wanted, editor); err != nil {
 		var refusal *Refusal
-		if errors.As(err, &refusal) {
-			// The issue no longer asks for what waits: stop it.
-			err = errors.Join(err, s.cancelWaiting(ctx, c.gh, existing.Issue, "the issue was edited into a request that cannot run: "+
-				strings.TrimSuffix(refusal.Message, ".")))
+		if !errors.As(err, &refusal) {
+			return "", err
+		}
+		// The issue no longer asks for what waits: stop it, then say why.
+		if cerr := s.cancelWaiting(ctx, c.gh, existing.Issue, "the issue was edited into a request that cannot run: "+
+			strings.TrimSuffix(refusal.Message, ".")); cerr != nil {
+			return "", cerr
 		}
 		return "", err
 	}

@@ -175,11 +175,7 @@ func (s *Service) cmdCancel(ctx context.Context, gh GitHub, ev CommentEvent, inv
 			if err := s.markDeployment(ctx, c.gh, op, "error", "cancelled by "+c.ev.SenderLogin); err != nil {
 				return "", err
 			}
-			note, err := s.stopOutside(ctx, c.gh, op)
-			if err != nil {
-				return "", err
-			}
-			reason += note
+			reason += s.stopOutside(ctx, c.gh, op)
 		}
 		return "", s.end(ctx, c.gh, op, OpCancelled, reason)
 	})
@@ -195,7 +191,7 @@ func (s *Service) cmdRetry(ctx context.Context, gh GitHub, ev CommentEvent, inv 
 // environment, ref, SHA and parameters, as a new operation that goes
 // through approvals and the queue like the first.
 func (s *Service) retry(ctx context.Context, c *call) error {
-	if earlier, found, err := s.ops.store.OperationByDelivery(ctx, c.ev.RepoID, c.ev.DeliveryID); err != nil || found {
+	if earlier, found, err := s.ops.store.OperationByDelivery(ctx, c.ev.RepoID, c.ev.DeliveryID); c.ev.DeliveryID != "" && (err != nil || found) {
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,14 +195,11 @@ const StateLabelPrefix = "issueops:state-"
 
 func stateLabel(s OpState) string { return StateLabelPrefix + strings.ReplaceAll(string(s), "_", "-") }
 
-// relabel puts the label of op's state on its issue and takes the label of
-// the state before off. Both are idempotent on GitHub's side.
+// relabel puts the label of op's state on its issue and takes every other
+// state label off, as the issue has them (an earlier operation's too).
 func (s *Service) relabel(ctx context.Context, gh GitHub, op *Operation) error {
 	repo, n, want := op.Issue.Repo, op.Issue.Number, stateLabel(op.State)
-	err := gh.AddLabels(ctx, repo, n, want)
-	if old := op.Params[paramLabel]; err == nil && old != "" {
-		err = gh.RemoveLabel(ctx, repo, n, old)
-	}
+	err := s.setStateLabel(ctx, gh, repo, n, want)
 	if errors.Is(err, ErrPermanent) {
 		// A label is a convenience: one GitHub refuses (a locked issue, a
 		// missing permission) never stops the operation.
@@ -213,6 +211,26 @@ func (s *Service) relabel(ctx context.Context, gh GitHub, op *Operation) error {
 		op.Params = map[string]string{}
 	}
 	op.Params[paramLabel] = want
+	return nil
+}
+
+func (s *Service) setStateLabel(ctx context.Context, gh GitHub, repo Repo, n int, want string) error {
+	issue, err := gh.GetIssue(ctx, repo, n)
+	if err != nil {
+		return err
+	}
+	if !slices.Contains(issue.Labels, want) {
+		if err := gh.AddLabels(ctx, repo, n, want); err != nil {
+			return err
+		}
+	}
+	for _, l := range issue.Labels {
+		if strings.HasPrefix(l, StateLabelPrefix) && l != want {
+			if err := gh.RemoveLabel(ctx, repo, n, l); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }
 

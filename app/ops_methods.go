@@ -64,51 +64,65 @@ func (s *Service) runMethod(ctx context.Context, gh GitHub, env *policy.Environm
 		err = s.awaitDeployment(ctx, gh, op)
 	}
 	if errors.Is(err, errWaiting) && s.ops.now().Sub(p.StartedAt) > env.Deploy.Timeout {
-		reason := fmt.Sprintf("the deploy did not report back within %s", env.Deploy.Timeout)
-		note, serr := s.stopOutside(ctx, gh, op)
-		if serr != nil {
-			return serr
-		}
-		return s.fail(ctx, gh, op, reason+note)
+		return s.fail(ctx, gh, op, fmt.Sprintf("the deploy did not report back within %s", env.Deploy.Timeout)+s.stopOutside(ctx, gh, op))
 	}
 	return err
 }
 
 // stopOutside stops, where GitHub can, what a running operation started
 // outside issueops before it ends early (a /cancel, a timeout): its
-// workflow run is cancelled. note says what could not be stopped.
-func (s *Service) stopOutside(ctx context.Context, gh GitHub, op Operation) (note string, err error) {
+// workflow run is cancelled. It returns the note that says what happened
+// to it; a GitHub failure here never keeps the operation from ending.
+func (s *Service) stopOutside(ctx context.Context, gh GitHub, op Operation) string {
 	p := readProgress(op)
-	if p.Deploy == nil {
-		return "", nil // it had not started anything yet
+	if p.Deploy == nil || op.DeploymentID == 0 {
+		return "" // it had not started anything yet
 	}
 	switch p.Deploy.Method {
 	case MethodWorkflow:
-		runID := p.RunID
-		if runID == 0 && !p.DispatchedAt.IsZero() {
-			run, found, err := gh.FindWorkflowRun(ctx, op.Issue.Repo, p.Deploy.Workflow, correlationID(op), p.StartedAt.Add(-time.Minute))
-			if err != nil {
-				return "", fmt.Errorf("look for the workflow run to cancel: %w", err)
-			}
-			runID = run.ID
-			if !found {
-				return "; a workflow run dispatched for it may still start: cancel it in GitHub Actions", nil
-			}
+		note, err := s.cancelRun(ctx, gh, op, p)
+		if err != nil {
+			s.logOp(ctx, op, "could not cancel the workflow run", "error", err)
+			return "; its workflow run could not be cancelled: cancel it in GitHub Actions"
 		}
-		if runID != 0 {
-			if err := gh.CancelWorkflowRun(ctx, op.Issue.Repo, runID); err != nil {
-				return "", fmt.Errorf("cancel workflow run %d: %w", runID, err)
-			}
-			return "; its workflow run was cancelled", nil
-		}
+		return note
 	case MethodGitOps:
 		if p.Commit != "" {
-			return "; its GitOps commit " + codeSpan(shortSHA(p.Commit)) + " stays: revert it to undo", nil
+			return "; its GitOps commit " + codeSpan(shortSHA(p.Commit)) + " stays: revert it to undo"
 		}
+		return ""
 	default:
-		return "; the deploy system acting on the deployment was told by an error status, and may still be deploying", nil
+		return "; the deploy system acting on the deployment sees it marked ended, and may still be deploying"
 	}
-	return "", nil
+}
+
+// cancelRun cancels the operation's workflow run unless it already ended.
+func (s *Service) cancelRun(ctx context.Context, gh GitHub, op Operation, p runProgress) (string, error) {
+	runID := p.RunID
+	if runID == 0 {
+		if p.DispatchedAt.IsZero() {
+			return "", nil
+		}
+		run, found, err := gh.FindWorkflowRun(ctx, op.Issue.Repo, p.Deploy.Workflow, correlationID(op), p.StartedAt.Add(-time.Minute))
+		if err != nil {
+			return "", err
+		}
+		if !found {
+			return "; a workflow run dispatched for it may still start: cancel it in GitHub Actions", nil
+		}
+		runID = run.ID
+	}
+	run, err := gh.GetWorkflowRun(ctx, op.Issue.Repo, runID)
+	if err != nil {
+		return "", err
+	}
+	if run.Status == "completed" {
+		return "; its workflow run had already ended " + codeSpan(run.Conclusion), nil
+	}
+	if err := gh.CancelWorkflowRun(ctx, op.Issue.Repo, runID); err != nil {
+		return "", err
+	}
+	return "; its workflow run was cancelled", nil
 }
 
 // awaitDeployment waits for the system that acts on GitHub's deployment

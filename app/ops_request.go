@@ -175,7 +175,7 @@ func (s *Service) startRequest(ctx context.Context, c *call, op Operation) error
 	if err != nil {
 		return err
 	}
-	if found { // this delivery made it on an earlier run: carry on with it
+	if found && op.DeliveryID != "" { // this delivery made it on an earlier run: carry on with it
 		return s.progress(ctx, c.gh, c.pol, earlier)
 	}
 	op.State = OpAwaitingApproval // progress moves it on when no approval is needed

@@ -112,6 +112,9 @@ func (e *engineOf[TTx]) releaseLock(ctx context.Context, repoID int64, environme
 		if found = found && live(l, time.Now()); !found {
 			l = app.Lock{}
 		}
+		if !found && owner != "" {
+			return nil, nil // the lock the caller saw is gone: nothing to release
+		}
 		if found && owner != "" && !strings.EqualFold(l.Owner, owner) {
 			// Another lock than the one the caller saw: leave it.
 			l, found = app.Lock{}, false

@@ -82,3 +82,28 @@ func TestFormEditAfterApprovalVoidsIt(t *testing.T) {
 		t.Fatalf("deployed %s, want the edited request's %s", d.SHA, next)
 	}
 }
+
+// Ticking the dry-run box of a waiting request cancels its operation;
+// unticking it requests the operation again.
+func TestFormDryRunEditCancelsThenRequestsAgain(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	formsRepo(t, fake)
+	fake.SeedCommit("acme", "api", "main", map[string]string{".github/issueops.yml": "environments:\n  production:\n    approvals: { required: 1 }\n"})
+	grant(fake, "write", "octocat")
+	s := opsServer(t, fake)
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 82, Title: "[deploy] api",
+		Body: deployBody("production", "v1.4.0"), Labels: []string{"issueops:deploy"}})
+	s.issue(issueDelivery{number: 82, labels: []string{"issueops:deploy"}})
+	opComment(t, fake, 82, "awaiting approval", contains("awaiting approval"))
+
+	fake.SetIssueBody("acme", "api", 82, strings.Replace(deployBody("production", "v1.4.0"), "- [ ]", "- [x]", 1))
+	s.issue(issueDelivery{action: "edited", number: 82, labels: []string{"issueops:deploy"}})
+	opComment(t, fake, 82, "cancelled by the dry run", contains("edited into a dry run"))
+
+	fake.SetIssueBody("acme", "api", 82, deployBody("production", "v1.4.0"))
+	s.issue(issueDelivery{action: "edited", number: 82, labels: []string{"issueops:deploy"}})
+	requestComment(t, fake, 82, "requested again", contains("Operation 2 runs this request"))
+	opComment(t, fake, 82, "the new operation waits", func(b string) bool {
+		return strings.Contains(b, "operation=2") && strings.Contains(b, "awaiting approval")
+	})
+}
