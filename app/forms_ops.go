@@ -191,7 +191,7 @@ func operationSentence(op Operation) string {
 // formEnvironment runs an environment form: lock or unlock. The request is
 // done once it ran, so its issue is closed.
 func (s *Service) formEnvironment(ctx context.Context, c *call, req *Request) (string, error) {
-	c.req.Environment, c.req.Reason = req.Params[FieldEnvironment], req.Params[paramReason]
+	c.req.Environment = req.Params[FieldEnvironment]
 	if ttl := req.Params[FieldTTL]; ttl != "" {
 		d, err := time.ParseDuration(ttl)
 		if err != nil {

@@ -86,15 +86,8 @@ func describeRule(rule policy.Rule) string {
 func (s *Service) authorize(ctx context.Context, c *call, cmd, env, login string) error {
 	rule := ruleFor(c.pol, cmd, env)
 	ok, role, err := access{c.gh, c.ev.Repo}.passes(ctx, rule, login)
-	var later *RetryAfterError
-	if errors.As(err, &later) {
-		return err
-	}
 	if err != nil {
-		s.logger.WarnContext(ctx, "permission check failed; denied", "delivery_id", c.ev.DeliveryID,
-			"repo", c.ev.Repo.String(), "issue", c.ev.IssueNumber, "error", err)
-		return refuse("issueops could not check your permission with GitHub (delivery %s), so nothing was done. Try again in a moment.",
-			codeSpan(c.ev.DeliveryID))
+		return s.uncheckable(ctx, c, err, "your permission")
 	}
 	if ok {
 		return nil
@@ -126,6 +119,20 @@ func ruleFor(pol *policy.Policy, cmd, env string) policy.Rule {
 		}
 	}
 	return pol.Rule(cmd, env)
+}
+
+// uncheckable turns a failed permission check into a refusal that says so
+// (fail closed), or passes a rate limit on: the delivery waits and asks
+// again. what names what could not be checked, for the user.
+func (s *Service) uncheckable(ctx context.Context, c *call, err error, what string) error {
+	var later *RetryAfterError
+	if errors.As(err, &later) {
+		return err
+	}
+	s.logger.WarnContext(ctx, "permission check failed; refused", "delivery_id", c.ev.DeliveryID,
+		"repo", c.ev.Repo.String(), "issue", c.ev.IssueNumber, "error", err)
+	return refuse("issueops could not check %s with GitHub (delivery %s), so nothing was done. Try again in a moment.",
+		what, codeSpan(c.ev.DeliveryID))
 }
 
 // approverRule is who may approve in env: the environment's approvals.from

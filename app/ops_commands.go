@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -75,15 +74,8 @@ func (s *Service) checkApprover(ctx context.Context, c *call, envName, login str
 		return err
 	}
 	ok, err := mayApprove(ctx, access{c.gh, c.ev.Repo}, c.pol, env, login)
-	var later *RetryAfterError
-	if errors.As(err, &later) {
-		return err
-	}
 	if err != nil {
-		s.logger.WarnContext(ctx, "approver check failed; refused", "delivery_id", c.ev.DeliveryID,
-			"repo", c.ev.Repo.String(), "issue", c.ev.IssueNumber, "error", err)
-		return refuse("issueops could not check with GitHub whether %s may approve (delivery %s), so nothing was done. Try again in a moment.",
-			codeSpan(login), codeSpan(c.ev.DeliveryID))
+		return s.uncheckable(ctx, c, err, "whether "+codeSpan(login)+" may approve")
 	}
 	if !ok {
 		return refuse("%s may not approve in %s: approvals there need %s.", codeSpan(login), codeSpan(envName),

@@ -25,69 +25,69 @@ func succeeded(ctx context.Context, gh Deployments, repo Repo, d Deployment) (bo
 	return false, nil
 }
 
-// successfulDeployments returns up to n of env's deployments that
-// succeeded, newest first.
-func successfulDeployments(ctx context.Context, gh Deployments, repo Repo, env string, n int) ([]Deployment, error) {
+// eachSuccessful calls fn with env's deployments that succeeded, newest
+// first, among its last maxHistory, until fn returns false. Statuses are
+// read only as far as fn goes.
+func eachSuccessful(ctx context.Context, gh Deployments, repo Repo, env string, fn func(Deployment) bool) error {
 	all, err := gh.ListDeployments(ctx, repo, env, "", maxHistory)
 	if err != nil {
-		return nil, fmt.Errorf("deployments of %s: %w", env, err)
+		return fmt.Errorf("deployments of %s: %w", env, err)
 	}
-	var out []Deployment
 	for _, d := range all {
 		ok, err := succeeded(ctx, gh, repo, d)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if ok {
-			out = append(out, d)
-			if len(out) == n {
-				break
-			}
+		if ok && !fn(d) {
+			return nil
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // liveDeployment is the newest deployment of env that succeeded: what runs
 // there now.
-func liveDeployment(ctx context.Context, gh Deployments, repo Repo, env string) (Deployment, bool, error) {
-	ds, err := successfulDeployments(ctx, gh, repo, env, 1)
-	if err != nil || len(ds) == 0 {
-		return Deployment{}, false, err
-	}
-	return ds[0], true, nil
+func liveDeployment(ctx context.Context, gh Deployments, repo Repo, env string) (live Deployment, found bool, err error) {
+	err = eachSuccessful(ctx, gh, repo, env, func(d Deployment) bool {
+		live, found = d, true
+		return false
+	})
+	return live, found, err
 }
 
 // rollbackTarget is the newest successful deployment of env before the
 // live one, skipping redeploys of the live commit.
 func rollbackTarget(ctx context.Context, gh Deployments, repo Repo, env string) (Deployment, error) {
-	all, err := gh.ListDeployments(ctx, repo, env, "", maxHistory)
-	if err != nil {
-		return Deployment{}, fmt.Errorf("deployments of %s: %w", env, err)
-	}
-	var live *Deployment
-	for i, d := range all {
-		if live != nil && d.SHA == live.SHA {
-			continue
+	var live, target *Deployment
+	err := eachSuccessful(ctx, gh, repo, env, func(d Deployment) bool {
+		switch {
+		case live == nil:
+			live = &d
+		case d.SHA != live.SHA:
+			target = &d
 		}
-		ok, err := succeeded(ctx, gh, repo, d)
-		if err != nil {
-			return Deployment{}, err
-		}
-		if !ok {
-			continue
-		}
-		if live == nil {
-			live = &all[i]
-			continue
-		}
-		return d, nil
-	}
-	if live == nil {
+		return target == nil
+	})
+	switch {
+	case err != nil:
+		return Deployment{}, err
+	case target != nil:
+		return *target, nil
+	case live == nil:
 		return Deployment{}, refuse("nothing has been deployed to %s successfully yet, so there is nothing to roll back.", codeSpan(env))
 	}
 	return Deployment{}, refuse("%s has no successful deployment before the live one (%s) among its last %d deployments; name a version: %s.",
 		codeSpan(env), codeSpan(shortSHA(live.SHA)), maxHistory, codeSpan("rollback "+env+" to <version>"))
+}
+
+// ranIn reports whether commit sha succeeded in env among its last
+// maxHistory deployments.
+func ranIn(ctx context.Context, gh Deployments, repo Repo, env, sha string) (found bool, err error) {
+	err = eachSuccessful(ctx, gh, repo, env, func(d Deployment) bool {
+		found = d.SHA == sha
+		return !found
+	})
+	return found, err
 }
 
 // markDeployment adds a status to op's GitHub deployment, if it has one.
@@ -95,19 +95,9 @@ func (s *Service) markDeployment(ctx context.Context, gh GitHub, op Operation, s
 	if op.DeploymentID == 0 {
 		return nil
 	}
-	err := gh.CreateDeploymentStatus(ctx, op.Issue.Repo, op.DeploymentID, DeploymentStatus{State: state, Description: truncateDescription(description)})
+	err := gh.CreateDeploymentStatus(ctx, op.Issue.Repo, op.DeploymentID, DeploymentStatus{State: state, Description: description})
 	if err != nil {
 		return fmt.Errorf("deployment %d status %s: %w", op.DeploymentID, state, err)
 	}
 	return nil
-}
-
-// truncateDescription keeps a deployment status description within
-// GitHub's 140 characters.
-func truncateDescription(s string) string {
-	r := []rune(s)
-	if len(r) > 140 {
-		return string(r[:139]) + "…"
-	}
-	return s
 }

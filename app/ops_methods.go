@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -262,7 +263,7 @@ func (s *Service) runGitOps(ctx context.Context, gh GitHub, env *policy.Environm
 		}
 		branch = b
 	}
-	value := expand(orDefault(d.Value, "{version}"), op)
+	value := expand(cmp.Or(d.Value, "{version}"), op)
 	for range maxConflicts {
 		file, found, err := gh.GetFile(ctx, target, branch, d.Path)
 		if err != nil {
@@ -300,11 +301,4 @@ func (s *Service) runGitOps(ctx context.Context, gh GitHub, env *policy.Environm
 func (s *Service) saveProgress(ctx context.Context, op *Operation, p runProgress) error {
 	op.Progress = p.encode()
 	return s.update(ctx, *op, OpRunning)
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

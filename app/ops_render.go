@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -180,7 +181,7 @@ func plannedRequests(op Operation, env *policy.Environment) []string {
 			"`POST …/deployments/{id}/statuses` `success` or `failure` when the run completes")
 	case MethodGitOps:
 		reqs = append(reqs, fmt.Sprintf("`PUT /repos/%s/contents/%s` setting %s to %s", env.Deploy.Repo, env.Deploy.Path,
-			codeSpan(env.Deploy.Key), codeSpan(expand(orDefault(env.Deploy.Value, "{version}"), op))),
+			codeSpan(env.Deploy.Key), codeSpan(expand(cmp.Or(env.Deploy.Value, "{version}"), op))),
 			"`POST …/deployments/{id}/statuses` `success`")
 	default:
 		reqs = append(reqs, "then waits for your deploy system to report `success` or `failure` on the deployment")
@@ -234,8 +235,8 @@ func renderBoard(rows []boardRow) string {
 	for _, r := range rows {
 		version, sha, by, when, state := "–", "–", "–", "–", "never deployed"
 		if d := r.last; d != nil {
-			version, sha, state = cell(orDefault(r.version, d.Ref)), cell(shortSHA(d.SHA)), r.state
-			by = cell(orDefault(r.by, d.Creator))
+			version, sha, state = cell(cmp.Or(r.version, d.Ref)), cell(shortSHA(d.SHA)), r.state
+			by = cell(cmp.Or(r.by, d.Creator))
 			when = d.CreatedAt.UTC().Format(time.DateTime + " MST")
 		}
 		lock := "–"

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -97,15 +98,13 @@ func (s *Service) namedRollback(ctx context.Context, c *call, env *policy.Enviro
 	if err != nil {
 		return err
 	}
-	past, err := successfulDeployments(ctx, c.gh, c.ev.Repo, env.Name, maxHistory)
+	ran, err := ranIn(ctx, c.gh, c.ev.Repo, env.Name, sha)
 	if err != nil {
 		return err
 	}
-	for _, d := range past {
-		if d.SHA == sha {
-			op.Ref, op.SHA = c.req.Ref, sha
-			return nil
-		}
+	if ran {
+		op.Ref, op.SHA = c.req.Ref, sha
+		return nil
 	}
 	return refuse("%s (%s) has not run in %s among its last %d deployments: a rollback goes back to what ran there. %s deploys anything else.",
 		codeSpan(c.req.Ref), codeSpan(shortSHA(sha)), codeSpan(env.Name), maxHistory, codeSpan(s.prefix+"deploy"))
@@ -119,7 +118,7 @@ func (s *Service) versionOf(ctx context.Context, repoID int64, d Deployment) str
 			return op.Ref
 		}
 	}
-	return orDefault(d.Ref, d.SHA)
+	return cmp.Or(d.Ref, d.SHA)
 }
 
 // resolveRef applies the form rules to a ref (git's ref-name rules, a SHA

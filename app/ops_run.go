@@ -243,7 +243,7 @@ func (s *Service) ensureDeployment(ctx context.Context, gh GitHub, op Operation,
 		}
 	}
 	d, err := gh.CreateDeployment(ctx, op.Issue.Repo, NewDeployment{SHA: op.SHA, Environment: env.Name,
-		Description: truncateDescription("issueops: " + plainDescribe(op)), OperationID: op.ID,
+		Description: "issueops: " + plainDescribe(op), OperationID: op.ID,
 		Production: env.Name == "production"})
 	if err != nil {
 		return 0, fmt.Errorf("create the deployment: %w", err)

@@ -7,19 +7,20 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	gh "github.com/google/go-github/v60/github"
 
 	"github.com/issueops/issueops/app"
+	"github.com/issueops/issueops/app/render"
 )
 
 const (
 	// payloadOperation is the deployment payload member naming the
 	// issueops operation, so a retry finds the deployment it made.
 	payloadOperation = "issueops_operation"
-	// maxStatusDescription is GitHub's limit on a deployment status's
-	// description; a longer one is refused with a 422.
+	// maxStatusDescription is GitHub's limit on the description of a
+	// deployment and of a deployment status; a longer one is refused with
+	// a 422, so the adapter cuts it.
 	maxStatusDescription = 140
 	// maxPages bounds how many pages of 100 a listing reads: a runaway
 	// history must not hold a worker.
@@ -64,7 +65,7 @@ func (c *Client) CreateDeployment(ctx context.Context, repo app.Repo, d app.NewD
 		ProductionEnvironment: gh.Bool(d.Production),
 	}
 	if d.Description != "" {
-		req.Description = gh.String(d.Description)
+		req.Description = gh.String(render.Truncate(d.Description, maxStatusDescription))
 	}
 	if d.OperationID != 0 {
 		req.Payload = map[string]int64{payloadOperation: d.OperationID}
@@ -179,20 +180,11 @@ func (c *Client) ListDeploymentStatuses(ctx context.Context, repo app.Repo, depl
 func (c *Client) CreateDeploymentStatus(ctx context.Context, repo app.Repo, deploymentID int64, s app.DeploymentStatus) error {
 	req := &gh.DeploymentStatusRequest{State: gh.String(s.State)}
 	if s.Description != "" {
-		req.Description = gh.String(truncateRunes(s.Description, maxStatusDescription))
+		req.Description = gh.String(render.Truncate(s.Description, maxStatusDescription))
 	}
 	if s.LogURL != "" {
 		req.LogURL = gh.String(s.LogURL)
 	}
 	_, _, err := c.gh.Repositories.CreateDeploymentStatus(ctx, repo.Owner, repo.Name, deploymentID, req)
 	return classify(err)
-}
-
-// truncateRunes cuts s to at most n runes, ending in "…" when it cut.
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	runes := []rune(s)
-	return string(runes[:n-1]) + "…"
 }

@@ -11,17 +11,7 @@ import (
 // requestComment waits for issue n's request status comment to satisfy cond.
 func requestComment(t *testing.T, fake *githubtest.Server, n int, what string, cond func(string) bool) string {
 	t.Helper()
-	var body string
-	waitFor(t, what, func() bool {
-		for _, c := range replies(fake, n) {
-			if strings.Contains(c.Body, app.StatusMarker) && cond(c.Body) {
-				body = c.Body
-				return true
-			}
-		}
-		return false
-	})
-	return body
+	return markedComment(t, fake, n, app.StatusMarker, what, cond)
 }
 
 // A valid deploy form runs as an operation, and its issue is closed when

@@ -50,10 +50,17 @@ func opsServer(t *testing.T, fake *githubtest.Server, opts ...serverOption) *ser
 // status that satisfies cond, and returns its body.
 func opComment(t *testing.T, fake *githubtest.Server, n int, what string, cond func(string) bool) string {
 	t.Helper()
+	return markedComment(t, fake, n, "<!-- issueops:operation=", what, cond)
+}
+
+// markedComment waits until issue n has a comment carrying marker that
+// satisfies cond, and returns its body.
+func markedComment(t *testing.T, fake *githubtest.Server, n int, marker, what string, cond func(string) bool) string {
+	t.Helper()
 	var body string
 	waitFor(t, what, func() bool {
 		for _, c := range replies(fake, n) {
-			if strings.Contains(c.Body, "<!-- issueops:operation=") && cond(c.Body) {
+			if strings.Contains(c.Body, marker) && cond(c.Body) {
 				body = c.Body
 				return true
 			}
@@ -71,17 +78,7 @@ func contains(sub string) func(string) bool {
 func reply(t *testing.T, fake *githubtest.Server, n int, id int64) string {
 	t.Helper()
 	marker := app.ReplyMarker(id)
-	var body string
-	waitFor(t, "the reply to comment "+marker, func() bool {
-		for _, c := range replies(fake, n) {
-			if strings.Contains(c.Body, marker) {
-				body = c.Body
-				return true
-			}
-		}
-		return false
-	})
-	return body
+	return markedComment(t, fake, n, marker, "the reply to comment "+marker, func(string) bool { return true })
 }
 
 // deployments waits until acme/api has n deployments and returns them.

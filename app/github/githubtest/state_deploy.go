@@ -242,17 +242,24 @@ func (s *Server) AddDeploymentStatus(owner, repo string, id int64, state, creato
 // sendEvent delivers an event the fake made on a test's behalf, when the
 // App has a webhook; without one GitHub has nowhere to send it.
 func (s *Server) sendEvent(event string, payload map[string]any) {
+	if body, ok := s.eventBody(event, payload); ok {
+		s.SendWebhook(event, body)
+	}
+}
+
+// eventBody renders an event's payload, ok=false when no webhook is set.
+func (s *Server) eventBody(event string, payload map[string]any) ([]byte, bool) {
 	s.webhook.mu.Lock()
 	set := s.webhook.url != ""
 	s.webhook.mu.Unlock()
 	if !set {
-		return
+		return nil, false
 	}
 	body, err := json.Marshal(payload)
 	if err != nil {
 		panic("githubtest: " + event + " payload: " + err.Error())
 	}
-	s.SendWebhook(event, body)
+	return body, true
 }
 
 // sendEventSoon delivers an event as sendEvent does, but from another
@@ -261,15 +268,9 @@ func (s *Server) sendEvent(event string, payload map[string]any) {
 // not wait on the app's webhook handler, which may be waiting on the
 // request's caller. The payload is rendered by the caller, as of the change.
 func (s *Server) sendEventSoon(event string, payload map[string]any) {
-	s.webhook.mu.Lock()
-	set := s.webhook.url != ""
-	s.webhook.mu.Unlock()
-	if !set {
+	body, ok := s.eventBody(event, payload)
+	if !ok {
 		return
-	}
-	body, err := json.Marshal(payload)
-	if err != nil {
-		panic("githubtest: " + event + " payload: " + err.Error())
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), hookTimeout)
 	go func() {
