@@ -300,18 +300,7 @@ func (s *Server) redeliverHook(c *call) *response {
 		return validationFailed(c.rt.doc, valError{Resource: "Hook", Code: "custom", Field: "url",
 			Message: "The webhook has no URL to deliver to"})
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), hookTimeout)
-	go func() {
-		defer cancel()
-		go func() {
-			select {
-			case <-s.done:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-		s.deliverHook(ctx, guid, p, true)
-	}()
+	s.soon(func(ctx context.Context) { s.deliverHook(ctx, guid, p, true) })
 	return &response{status: http.StatusAccepted, body: map[string]any{}}
 }
 

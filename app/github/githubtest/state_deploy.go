@@ -272,6 +272,13 @@ func (s *Server) sendEventSoon(event string, payload map[string]any) {
 	if !ok {
 		return
 	}
+	s.soon(func(ctx context.Context) { s.sendWebhook(ctx, event, body) })
+}
+
+// soon runs deliver in its own goroutine, with a context that ends after
+// hookTimeout or when the server closes: how the fake sends what GitHub
+// sends after it has answered.
+func (s *Server) soon(deliver func(ctx context.Context)) {
 	ctx, cancel := context.WithTimeout(context.Background(), hookTimeout)
 	go func() {
 		defer cancel()
@@ -282,7 +289,7 @@ func (s *Server) sendEventSoon(event string, payload map[string]any) {
 			case <-ctx.Done():
 			}
 		}()
-		s.sendWebhook(ctx, event, body)
+		deliver(ctx)
 	}()
 }
 
