@@ -11,6 +11,8 @@ const (
 	KindDeploy   = "deploy"
 	KindRollback = "rollback"
 	KindPromote  = "promote"
+	// KindRelease tags a commit and publishes it; Environment is "".
+	KindRelease = "release"
 )
 
 // OpState is where an operation stands (DESIGN.md §4).
@@ -78,8 +80,11 @@ type Operation struct {
 	ConfirmBy time.Time
 	// DeliveryID is the delivery that requested it, for logs.
 	DeliveryID string
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Note is the audit log's words for this one write (a step of a run,
+	// the reason of an end): not stored on the operation itself.
+	Note      string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Approval is one person's approval of an operation's snapshot.
