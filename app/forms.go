@@ -46,6 +46,7 @@ func (s *Service) HandleIssue(ctx context.Context, ev IssueEvent) error {
 	if len(ev.Labels) == 0 && !withdrawing {
 		return nil
 	}
+	ctx = WithActor(ctx, ev.SenderLogin, ev.DeliveryID)
 	gh, err := s.clientUnlessSelf(ctx, ev.InstallationID, ev.SenderLogin)
 	if err != nil || gh == nil {
 		return err

@@ -61,11 +61,14 @@ func (s *Service) runRequest(ctx context.Context, gh GitHub, view *repoView, ev 
 		sentence, err = s.formOperation(ctx, c, req, ev.SenderLogin)
 	case "environment":
 		sentence, err = s.formEnvironment(ctx, c, req)
+	case KindRelease:
+		sentence, err = s.formRelease(ctx, c, req)
 	default:
 		return "", nil
 	}
 	var refusal *Refusal
 	if errors.As(err, &refusal) {
+		s.auditRefusal(ctx, req.Key, req.Action, req.Params[FieldEnvironment], refusal)
 		return "Not started: " + refusal.Message + " Edit the issue to try again.", nil
 	}
 	return sentence, err

@@ -171,4 +171,5 @@ type Operations interface {
 	Contents
 	Compare
 	IssueState
+	Releases
 }

@@ -40,7 +40,7 @@ func (s *Service) registerOps() {
 	for name, fn := range map[string]CommandFunc{
 		"deploy": s.cmdDeploy, "rollback": s.cmdDeploy, "promote": s.cmdDeploy,
 		"approve": s.cmdApprove, "deny": s.cmdDeny, "confirm": s.cmdConfirm,
-		"cancel": s.cmdCancel, "retry": s.cmdRetry,
+		"cancel": s.cmdCancel, "retry": s.cmdRetry, "release": s.cmdRelease,
 		"lock": s.cmdLock, "unlock": s.cmdUnlock,
 		"status": s.cmdStatus, "diff": s.cmdDiff, "queue": s.cmdQueue,
 	} {
@@ -84,6 +84,7 @@ func (s *Service) opCommand(ctx context.Context, gh GitHub, ev CommentEvent, inv
 	reply, err := fn(ctx, c)
 	var refusal *Refusal
 	if errors.As(err, &refusal) {
+		s.auditRefusal(ctx, c.key(), inv.Name, c.req.Environment, refusal)
 		return "❌ " + refusal.Message, nil
 	}
 	return reply, err
@@ -100,6 +101,14 @@ func (c *call) environment(name string) (*policy.Environment, error) {
 		return nil, refuse("%s is not an environment of this repository (%s in `.github/issueops.yml`).", codeSpan(name), known)
 	}
 	return env, nil
+}
+
+// opEnvironment is the environment rules op runs under (see opEnvironment).
+func (c *call) opEnvironment(op Operation) (*policy.Environment, error) {
+	if op.Kind == KindRelease {
+		return releaseEnvironment(), nil
+	}
+	return c.environment(op.Environment)
 }
 
 // snapshotHash is what approvals bind to: the kind, environment, requested
@@ -126,6 +135,9 @@ const (
 
 // slotsFor lists the run slots an operation in env needs.
 func slotsFor(env *policy.Environment) []string {
+	if env.Name == "" { // releases
+		return []string{releaseSlot}
+	}
 	slots := []string{"env:" + env.Name}
 	if env.LockGroup != "" {
 		slots = append(slots, "group:"+env.LockGroup)

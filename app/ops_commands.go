@@ -36,7 +36,7 @@ func (s *Service) cmdApprove(ctx context.Context, gh GitHub, ev CommentEvent, in
 // snapshot. The ref is resolved again first: if it moved, the operation
 // now deploys the new commit and earlier approvals no longer count.
 func (s *Service) approve(ctx context.Context, c *call, op Operation) (string, error) {
-	env, err := c.environment(op.Environment)
+	env, err := c.opEnvironment(op)
 	if err != nil {
 		return "", err
 	}
@@ -114,7 +114,7 @@ func (s *Service) confirm(ctx context.Context, c *call, op Operation) (string, e
 	if !strings.EqualFold(c.ev.SenderLogin, op.Requester) {
 		return "", refuse("only %s, who requested the operation, can confirm it.", codeSpan(op.Requester))
 	}
-	env, err := c.environment(op.Environment)
+	env, err := c.opEnvironment(op)
 	if err != nil {
 		return "", err
 	}
@@ -196,7 +196,7 @@ func (s *Service) retry(ctx context.Context, c *call) error {
 	if !found || last.State != OpFailed {
 		return refuse("there is no failed operation on this issue to retry.")
 	}
-	env, err := c.environment(last.Environment)
+	env, err := c.opEnvironment(last)
 	if err != nil {
 		return err
 	}
@@ -216,6 +216,9 @@ func (s *Service) retry(ctx context.Context, c *call) error {
 	}
 	op.Params[paramComment] = strconv.FormatInt(c.ev.CommentID, 10)
 	addAuthor(&op, last.Requester) // the first requester does not approve the retry either
+	if last.Kind == KindRelease {
+		op.Progress = retriedRelease(last)
+	}
 	op.Hash = snapshotHash(op)
 	return s.startRequest(ctx, c, op)
 }

@@ -32,6 +32,7 @@ func (s *Service) HandleDeployEvent(ctx context.Context, ev DeployEvent) error {
 	if s.ops.store == nil {
 		return nil
 	}
+	ctx = WithActor(ctx, "", ev.DeliveryID) // GitHub reporting on a deploy: issueops acts
 	op, found, err := s.eventOperation(ctx, ev)
 	if err != nil {
 		return err

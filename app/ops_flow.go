@@ -41,7 +41,7 @@ const opLeaseBusyDelay = time.Second
 // progress moves op as far as its rules allow now (approvals counted,
 // confirmation asked, queue joined) and writes its status comment.
 func (s *Service) progress(ctx context.Context, gh GitHub, pol *policy.Policy, op Operation) error {
-	env, ok := pol.Environment(op.Environment)
+	env, ok := opEnvironment(pol, op)
 	if !ok {
 		return s.end(ctx, gh, op, OpCancelled, fmt.Sprintf("the environment %s is no longer declared in `.github/issueops.yml`", codeSpan(op.Environment)))
 	}
@@ -158,7 +158,7 @@ func (s *Service) report(ctx context.Context, gh GitHub, op Operation) error {
 			return err // a state change meanwhile reports again itself
 		}
 	}
-	if op.State == OpSucceeded && op.Params[paramForm] != "" {
+	if op.State == OpSucceeded && (op.Params[paramForm] != "" || op.Kind == KindRelease) {
 		if err := gh.CloseIssue(ctx, op.Issue.Repo, op.Issue.Number); err != nil {
 			return err
 		}

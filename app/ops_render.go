@@ -29,8 +29,12 @@ func renderOperation(v opView) string {
 	op := v.op
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s %s: %s\n\n", stateIcons[op.State], capitalize(describe(op)), stateWords(op.State))
-	fmt.Fprintf(&b, "- Commit: %s\n", codeSpan(op.SHA))
-	fmt.Fprintf(&b, "- Requested by %s (operation %d)\n", codeSpan(op.Requester), op.ID)
+	if op.Kind == KindRelease {
+		renderReleaseLines(&b, op)
+	} else {
+		fmt.Fprintf(&b, "- Commit: %s\n", codeSpan(op.SHA))
+		fmt.Fprintf(&b, "- Requested by %s (operation %d)\n", codeSpan(op.Requester), op.ID)
+	}
 	if reason := op.Params[paramReason]; reason != "" {
 		fmt.Fprintf(&b, "- Reason: %s\n", codeSpan(reason))
 	}
@@ -84,8 +88,12 @@ func nextStep(v opView) string {
 			}
 			held = fmt.Sprintf(" %s is locked %s.", what, lockHolder(l))
 		}
-		return fmt.Sprintf("Queued: it starts by itself when %s is free (position %d).%s %s leaves the queue.",
-			codeSpan(op.Environment), queuePosition(v.queue, op), held, codeSpan(p+"cancel"))
+		what := codeSpan(op.Environment) + " is free"
+		if op.Kind == KindRelease {
+			what = "no other release of this repository runs"
+		}
+		return fmt.Sprintf("Queued: it starts by itself when %s (position %d).%s %s leaves the queue.",
+			what, queuePosition(v.queue, op), held, codeSpan(p+"cancel"))
 	case OpRunning:
 		return "Running."
 	case OpSucceeded:
@@ -209,7 +217,11 @@ func renderQueue(queue []Operation) string {
 	var b strings.Builder
 	b.WriteString("| # | operation | environment | commit | requested by | state | issue |\n|---|---|---|---|---|---|---|\n")
 	for i, op := range queue {
-		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | #%d |\n", i+1, op.Kind, cell(op.Environment), cell(shortSHA(op.SHA)),
+		what, where := op.Kind, cell(op.Environment)
+		if op.Kind == KindRelease {
+			what, where = "release "+cell(op.Params[paramTag]), "—"
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | #%d |\n", i+1, what, where, cell(shortSHA(op.SHA)),
 			cell(op.Requester), stateWords(op.State), op.Issue.Number)
 	}
 	return strings.TrimRight(b.String(), "\n")

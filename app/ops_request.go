@@ -219,6 +219,8 @@ func describe(op Operation) string {
 		return fmt.Sprintf("promote %s from %s to %s", codeSpan(shortSHA(op.SHA)), codeSpan(op.Params[paramFrom]), codeSpan(op.Environment))
 	case KindRollback:
 		return fmt.Sprintf("roll %s back to %s", codeSpan(op.Environment), codeSpan(op.Ref))
+	case KindRelease:
+		return fmt.Sprintf("release %s", codeSpan(op.Params[paramTag]))
 	}
 	return fmt.Sprintf("deploy %s to %s", codeSpan(op.Ref), codeSpan(op.Environment))
 }

@@ -28,6 +28,8 @@ type runProgress struct {
 	Commit     string `json:"commit,omitempty"` // the GitOps commit
 	// Deploy is the environment's deploy method as the run started with it.
 	Deploy *policy.Deploy `json:"deploy,omitempty"`
+	// Release is a release's plan and steps.
+	Release *releaseProgress `json:"release,omitempty"`
 }
 
 func readProgress(op Operation) runProgress {
@@ -95,6 +97,9 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 	}
 	if view.policyErr != nil {
 		return s.fail(ctx, gh, op, "`.github/issueops.yml` on the default branch no longer parses: "+codeSpan(view.policyErr.Error()))
+	}
+	if op.Kind == KindRelease {
+		return s.runRelease(ctx, gh, view, pol, op)
 	}
 	env, ok := pol.Environment(op.Environment)
 	if !ok {
@@ -304,6 +309,9 @@ func (s *Service) GiveUp(ctx context.Context, id int64, cause error) error {
 		return err
 	}
 	s.logOp(ctx, op, "operation failed: its job gave up", "error", cause)
+	if rp := readProgress(op).Release; rp != nil && rp.ReleaseURL != "" {
+		return s.giveUpJira(ctx, op) // the release is out: only Jira is left
+	}
 	op.State, op.Reason = OpFailed, fmt.Sprintf("issueops hit an internal error and stopped (operation %d; its logs say why). "+
 		"%s requests it again", op.ID, codeSpan(s.prefix+"retry"))
 	started, err := s.ops.store.Finish(ctx, op, OpFailed)

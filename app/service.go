@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,11 @@ type Service struct {
 	commands map[string]CommandFunc
 	policies *policyCache
 	ops      opsConfig
+	jira     Jira
+	slack    Slack
+	notices  NoticeStore
+	audit    AuditLog
+	webURL   string
 }
 
 // Config configures a Service.
@@ -44,6 +50,19 @@ type Config struct {
 	// PollInterval is how often a running deploy is checked on besides its
 	// events (default 30s).
 	PollInterval time.Duration
+	// Jira records releases as fix versions; nil leaves the Jira step of
+	// releases off (their status says so).
+	Jira Jira
+	// Slack announces operations; nil leaves Slack off. Notices and Audit
+	// are what it reads: each operation's cursor and its audit entries.
+	Slack   Slack
+	Notices NoticeStore
+	// Audit receives the entries that are no state change (refusals); the
+	// store appends the others itself. nil records no refusals.
+	Audit AuditLog
+	// WebURL is GitHub's web address, for links in Slack (default
+	// https://github.com).
+	WebURL string
 	// Now is the clock (default time.Now), for tests of expiry and freezes.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -68,7 +87,8 @@ func NewService(clients GitHubClients, cfg Config) *Service {
 	}
 	s := &Service{clients: clients, prefix: cfg.Prefix, logger: cfg.Logger, requests: cfg.Requests,
 		lease: cfg.Lease, commands: map[string]CommandFunc{}, policies: newPolicyCache(),
-		ops: opsConfig{store: cfg.Operations, poll: cfg.PollInterval, now: cfg.Now}}
+		ops: opsConfig{store: cfg.Operations, poll: cfg.PollInterval, now: cfg.Now},
+		jira: cfg.Jira, slack: cfg.Slack, notices: cfg.Notices, audit: cfg.Audit, webURL: cmp.Or(cfg.WebURL, "https://github.com")}
 	s.commands["help"] = s.help
 	s.registerOps()
 	return s
@@ -95,6 +115,7 @@ func (s *Service) HandleComment(ctx context.Context, ev CommentEvent) error {
 	if ev.Action != "created" || ev.SenderType == "Bot" {
 		return nil
 	}
+	ctx = WithActor(ctx, ev.SenderLogin, ev.DeliveryID)
 	parsed := command.Parse(ev.Body, command.Options{Prefix: s.prefix})
 	if parsed.Outcome == command.Ignore {
 		return nil

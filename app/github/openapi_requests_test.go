@@ -188,7 +188,7 @@ func TestRequestsMatchOpenAPI(t *testing.T) {
 			t.Errorf("%s (%s?%s): %s", r.Route, r.Path, r.Query.Encode(), p)
 		}
 	}
-	if len(seen) < 20 {
+	if len(seen) < 26 {
 		t.Errorf("only %d routes exercised: %v", len(seen), seen)
 	}
 }
@@ -256,6 +256,23 @@ func exerciseAdapter(t *testing.T, fake *githubtest.Server, g *Client) {
 	_, err = g.ListCommits(ctx, testRepo, "main", "app.txt", 3)
 	must(err)
 	_, err = g.CompareCommits(ctx, testRepo, "main", "feature/x", 10)
+	must(err)
+
+	fake.SeedAnnotatedTag("acme", "widgets", "v0.9.0", head, "Release 0.9.0")
+	for _, prefix := range []string{"v", ""} {
+		_, err = g.ListTagNames(ctx, testRepo, prefix)
+		must(err)
+	}
+	_, _, err = g.TagCommit(ctx, testRepo, "v0.9.0") // annotated: the ref, then its tag object
+	must(err)
+	must(g.CreateTag(ctx, testRepo, "v1.0.0", head))
+	_, _, err = g.FindRelease(ctx, testRepo, "v1.0.0")
+	must(err)
+	_, err = g.CreateRelease(ctx, testRepo, app.NewGitRelease{TagName: "v1.0.0", Name: "v1.0.0", Body: "notes", Prerelease: true})
+	must(err)
+	_, err = g.ListCommitsFrom(ctx, testRepo, head, 5)
+	must(err)
+	_, err = g.CompareAll(ctx, testRepo, "main", "feature/x", 0)
 	must(err)
 	must(g.CloseIssue(ctx, testRepo, 3))
 }

@@ -1,4 +1,5 @@
-// Package release holds the pure parts of a release: versions and bumps.
+// Package release holds the pure parts of a release: versions and bumps,
+// tag templates, commits read as changes, and the changelog.
 package release
 
 import (

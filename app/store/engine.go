@@ -67,6 +67,12 @@ type dialect[TTx any] struct {
 	// repository's queue, slots or locks: PostgreSQL takes an advisory
 	// transaction lock; SQLite, with one writer, needs nothing.
 	lockRepo func(ctx context.Context, tx TTx, repoID int64) error
+	// lockAudit serialises, until tx ends, the transactions that append to
+	// the audit log, so that seq has no gap and each hash chains to the
+	// entry before it: PostgreSQL takes an advisory transaction lock;
+	// SQLite, with one writer, needs nothing. It is always taken last
+	// (appendAuditTx), after any lockRepo.
+	lockAudit func(ctx context.Context, tx TTx) error
 	// retryable reports whether a failed transaction may simply be run
 	// again (a PostgreSQL deadlock or serialization failure).
 	retryable func(err error) bool
@@ -82,6 +88,7 @@ type engineOf[TTx any] struct {
 	opts      Options
 	processor Processor
 	runner    Runner
+	notifier  Notifier
 	requests  chan acceptRequest
 	done      chan struct{}
 	// recoveryPass runs a delivery recovery pass (EveryRecovery).
@@ -96,6 +103,7 @@ func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Opt
 	river.AddWorker[RecoveryArgs](workers, &recoveryWorker[TTx]{e: e})
 	river.AddWorker[OperationArgs](workers, &operationWorker[TTx]{e: e})
 	river.AddWorker[AdvanceArgs](workers, &advanceWorker[TTx]{e: e})
+	river.AddWorker[NotifyArgs](workers, &notifyWorker[TTx]{e: e})
 	cfg := &river.Config{
 		Logger:               riverLogger(opts.Logger),
 		JobTimeout:           opts.JobTimeout,

@@ -19,3 +19,15 @@ func (e *engineOf[TTx]) count(ctx context.Context, query string, args ...any) (i
 	err := e.queryRow(ctx, e.rebind(query), args...).Scan(&n)
 	return n, err
 }
+
+// execSQL runs one statement (with ? placeholders) in a transaction of its
+// own: tests use it to tamper with the database as an attacker would.
+func (e *engineOf[TTx]) execSQL(ctx context.Context, query string, args ...any) (int64, error) {
+	var n int64
+	err := e.inTx(ctx, func(tx TTx) error {
+		var err error
+		n, err = e.execTx(ctx, tx, e.rebind(query), args...)
+		return err
+	})
+	return n, err
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -76,7 +77,8 @@ func (e *engineOf[TTx]) takeLock(ctx context.Context, l app.Lock) (app.Lock, boo
 		if err != nil {
 			return nil, err
 		}
-		if found && live(cur, now) {
+		refresh := found && live(cur, now)
+		if refresh {
 			if !strings.EqualFold(cur.Owner, l.Owner) {
 				held = cur
 				return nil, nil
@@ -89,8 +91,13 @@ func (e *engineOf[TTx]) takeLock(ctx context.Context, l app.Lock) (app.Lock, boo
 				reason = excluded.reason, issue = excluded.issue, created_at = excluded.created_at,
 				expires_at = excluded.expires_at`),
 			l.RepoID, l.Environment, l.Repo.String(), l.Owner, l.Reason, l.Issue, millis(l.CreatedAt), millis(l.ExpiresAt))
-		held, ok = l, err == nil
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		held, ok = l, true
+		entry := lockEntry(ctx, app.AuditLock, l, takeLockDetail(l, refresh, now))
+		entry.Actor = cmp.Or(entry.Actor, l.Owner) // only the owner takes a lock
+		return nil, e.appendAuditTx(ctx, tx, entry)
 	})
 	if err != nil {
 		return app.Lock{}, false, fmt.Errorf("lock %s of repository %d: %w", l.Environment, l.RepoID, err)
@@ -124,7 +131,11 @@ func (e *engineOf[TTx]) releaseLock(ctx context.Context, repoID int64, environme
 			repoID, environment); err != nil {
 			return nil, err
 		}
-		return e.startQueued(ctx, tx, repoID)
+		var entries []app.AuditEntry
+		if found {
+			entries = append(entries, lockEntry(ctx, app.AuditUnlock, l, unlockDetail(l)))
+		}
+		return e.startAudited(ctx, tx, repoID, entries...)
 	})
 	if err != nil {
 		return app.Lock{}, false, nil, fmt.Errorf("unlock %s of repository %d: %w", environment, repoID, err)

@@ -179,7 +179,7 @@ func (e *engineOf[TTx]) createOperation(ctx context.Context, op app.Operation) (
 	now := nowMillis()
 	op.CreatedAt, op.UpdatedAt = now, now
 	err = e.inTx(ctx, func(tx TTx) error {
-		return e.queryRowTx(ctx, tx, e.rebind(`INSERT INTO operations (repo_id, repo, issue, installation_id, kind,
+		err := e.queryRowTx(ctx, tx, e.rebind(`INSERT INTO operations (repo_id, repo, issue, installation_id, kind,
 			environment, ref, sha, requester, params, hash, state, slots, status_comment, status_hash, deployment_id,
 			progress, reason, confirm_by, delivery_id, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
@@ -187,6 +187,10 @@ func (e *engineOf[TTx]) createOperation(ctx context.Context, op app.Operation) (
 			op.Ref, op.SHA, op.Requester, params, op.Hash, string(op.State), slots, op.StatusComment, op.StatusHash,
 			op.DeploymentID, op.Progress, op.Reason, millis(op.ConfirmBy), op.DeliveryID,
 			now.UnixMilli(), now.UnixMilli()).Scan(&op.ID)
+		if err != nil {
+			return err
+		}
+		return e.appendAuditTx(ctx, tx, opEntry(ctx, op, op.Note))
 	})
 	if e.uniqueViolation(err) {
 		return app.Operation{}, fmt.Errorf("create operation on %s#%d: %w", op.Issue.Repo, op.Issue.Number, app.ErrOperationExists)
@@ -300,11 +304,16 @@ func (e *engineOf[TTx]) updateOperation(ctx context.Context, op app.Operation, f
 			op.ID, from, op.State, app.OpQueued, app.OpRunning)
 	}
 	err := e.inTx(ctx, func(tx TTx) error {
-		n, err := e.writeOperation(ctx, tx, op, `state = ?`, string(from))
-		if err == nil && n == 0 {
-			err = e.stateChanged(ctx, tx, op.ID, string(from))
+		stored, ok, err := e.writeOperation(ctx, tx, op, `state = ?`, string(from))
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return e.stateChanged(ctx, tx, op.ID, string(from))
+		case stored.State != from || op.Note != "":
+			return e.appendAuditTx(ctx, tx, opEntry(ctx, stored, op.Note))
 		}
-		return err
+		return nil
 	})
 	if e.uniqueViolation(err) {
 		// A terminal operation brought back while its issue has another.
@@ -317,19 +326,25 @@ func (e *engineOf[TTx]) updateOperation(ctx context.Context, op app.Operation, f
 }
 
 // writeOperation writes every mutable field of op, state included, where
-// the row's state matches the condition where, and says how many rows it
-// changed: 0 when the compare-and-set failed.
-func (e *engineOf[TTx]) writeOperation(ctx context.Context, tx TTx, op app.Operation, where string, args ...any) (int64, error) {
+// the row's state matches the condition where, and returns the row as
+// written (its audit entry is of that, Issue included): ok=false when the
+// compare-and-set failed.
+func (e *engineOf[TTx]) writeOperation(ctx context.Context, tx TTx, op app.Operation, where string, args ...any) (app.Operation, bool, error) {
 	params, slots, err := encodeOperation(op)
 	if err != nil {
-		return 0, err
+		return app.Operation{}, false, err
 	}
-	return e.execTx(ctx, tx, e.rebind(`UPDATE operations SET installation_id = ?, kind = ?, environment = ?, ref = ?, sha = ?,
-		requester = ?, params = ?, hash = ?, state = ?, slots = ?, status_comment = ?, status_hash = ?, deployment_id = ?,
-		progress = ?, reason = ?, confirm_by = ?, delivery_id = ?, updated_at = ? WHERE id = ? AND `+where),
+	stored, err := scanOperation(e.queryRowTx(ctx, tx, e.rebind(`UPDATE operations SET installation_id = ?, kind = ?,
+		environment = ?, ref = ?, sha = ?, requester = ?, params = ?, hash = ?, state = ?, slots = ?, status_comment = ?,
+		status_hash = ?, deployment_id = ?, progress = ?, reason = ?, confirm_by = ?, delivery_id = ?, updated_at = ?
+		WHERE id = ? AND `+where+` RETURNING `+operationColumns),
 		append([]any{op.InstallationID, op.Kind, op.Environment, op.Ref, op.SHA, op.Requester, params, op.Hash, string(op.State),
 			slots, op.StatusComment, op.StatusHash, op.DeploymentID, op.Progress, op.Reason, millis(op.ConfirmBy),
-			op.DeliveryID, time.Now().UnixMilli(), op.ID}, args...)...)
+			op.DeliveryID, time.Now().UnixMilli(), op.ID}, args...)...))
+	if isNoRows(err) {
+		return app.Operation{}, false, nil
+	}
+	return stored, err == nil, err
 }
 
 // stateChanged explains a compare-and-set that changed nothing: the
@@ -353,8 +368,7 @@ func (e *engineOf[TTx]) addApproval(ctx context.Context, a app.Approval) (bool, 
 	}
 	var added bool
 	err := e.inTx(ctx, func(tx TTx) error {
-		var one int
-		err := e.queryRowTx(ctx, tx, e.rebind(`SELECT 1 FROM operations WHERE id = ?`), a.OpID).Scan(&one)
+		op, err := scanOperation(e.queryRowTx(ctx, tx, e.rebind(selectOperation+` WHERE id = ?`), a.OpID))
 		if isNoRows(err) {
 			return app.NotFound(fmt.Errorf("operation %d", a.OpID))
 		}
@@ -364,7 +378,12 @@ func (e *engineOf[TTx]) addApproval(ctx context.Context, a app.Approval) (bool, 
 		n, err := e.execTx(ctx, tx, e.rebind(`INSERT INTO approvals (op_id, login, hash, at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (op_id, login, hash) DO NOTHING`), a.OpID, a.Login, a.Hash, a.At.UnixMilli())
 		added = n == 1
-		return err
+		if err != nil || !added {
+			return err
+		}
+		entry := opEntry(ctx, op, "approved snapshot "+a.Hash)
+		entry.Action, entry.Actor = app.AuditApproval, a.Login
+		return e.appendAuditTx(ctx, tx, entry)
 	})
 	if err != nil {
 		return false, fmt.Errorf("add approval of operation %d: %w", a.OpID, err)

@@ -38,6 +38,21 @@ var postgresMigrations = []string{
 	approvalsTable,
 	runSlotsTable,
 	envLocksTable,
+	auditLogTable,
+	auditLogOpIndex,
+	auditLogAtIndex,
+	auditHeadTable,
+	auditHeadRow,
+	noticesTable,
+	// Append-only: the database refuses to change or remove an entry.
+	// This stops mistakes; someone who can drop the triggers is caught by
+	// the chain instead (VerifyAudit).
+	`CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`,
+	`CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+		FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
+	`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+		FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`,
 }
 
 // migrationLockKey is the advisory lock that serialises migrations when
@@ -48,6 +63,10 @@ const migrationLockKey = 0x1550_0b5
 // (lockRepo). Two-key advisory locks are a key space apart from one-key ones
 // (migrationLockKey, River's), so a repository id never collides with those.
 const repoLockSpace int32 = 0x1550
+
+// auditLockSpace is the first key of the audit log's advisory lock
+// (lockAudit), a key space of its own beside repoLockSpace's.
+const auditLockSpace int32 = 0x1551
 
 // repoLockKey folds a repository id into the second, 32-bit key. Two
 // repositories that fold alike only share a lock, which costs a wait, never
@@ -103,6 +122,10 @@ func openPostgres(ctx context.Context, url string, opts Options) (engine, error)
 		},
 		lockRepo: func(ctx context.Context, tx pgx.Tx, repoID int64) error {
 			_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, repoLockSpace, repoLockKey(repoID))
+			return err
+		},
+		lockAudit: func(ctx context.Context, tx pgx.Tx) error {
+			_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, 0)`, auditLockSpace)
 			return err
 		},
 		retryable: func(err error) bool {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -49,8 +50,8 @@ func (e *engineOf[TTx]) enqueue(ctx context.Context, op app.Operation, from app.
 	}
 	op.State = app.OpQueued
 	started, err := e.queueTx(ctx, op.ID, func(tx TTx, repoID int64) ([]app.Operation, error) {
-		n, err := e.writeOperation(ctx, tx, op, `state = ?`, string(from))
-		if err == nil && n == 0 {
+		stored, ok, err := e.writeOperation(ctx, tx, op, `state = ?`, string(from))
+		if err == nil && !ok {
 			err = e.stateChanged(ctx, tx, op.ID, string(from))
 		}
 		if err == nil {
@@ -59,7 +60,7 @@ func (e *engineOf[TTx]) enqueue(ctx context.Context, op app.Operation, from app.
 		if err != nil {
 			return nil, err
 		}
-		return e.startQueued(ctx, tx, repoID)
+		return e.startAudited(ctx, tx, repoID, opEntry(ctx, stored, op.Note))
 	})
 	if e.uniqueViolation(err) {
 		// A terminal operation queued again while its issue has another.
@@ -92,8 +93,8 @@ func (e *engineOf[TTx]) finishOperation(ctx context.Context, op app.Operation, s
 	}
 	op.State = state
 	started, err := e.queueTx(ctx, op.ID, func(tx TTx, repoID int64) ([]app.Operation, error) {
-		n, err := e.writeOperation(ctx, tx, op, `state IN ('queued', 'running')`)
-		if err == nil && n == 0 {
+		stored, ok, err := e.writeOperation(ctx, tx, op, `state IN ('queued', 'running')`)
+		if err == nil && !ok {
 			err = e.stateChanged(ctx, tx, op.ID, "queued or running")
 		}
 		if err == nil {
@@ -102,7 +103,7 @@ func (e *engineOf[TTx]) finishOperation(ctx context.Context, op app.Operation, s
 		if err != nil {
 			return nil, err
 		}
-		return e.startQueued(ctx, tx, repoID)
+		return e.startAudited(ctx, tx, repoID, opEntry(ctx, stored, cmp.Or(op.Note, op.Reason)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("finish operation %d: %w", op.ID, err)
@@ -112,7 +113,7 @@ func (e *engineOf[TTx]) finishOperation(ctx context.Context, op app.Operation, s
 
 func (e *engineOf[TTx]) advance(ctx context.Context, repoID int64) ([]app.Operation, error) {
 	started, err := e.repoTx(ctx, repoID, func(tx TTx) ([]app.Operation, error) {
-		return e.startQueued(ctx, tx, repoID)
+		return e.startAudited(ctx, tx, repoID)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("advance the queue of repository %d: %w", repoID, err)
@@ -244,6 +245,17 @@ func (e *engineOf[TTx]) startQueued(ctx context.Context, tx TTx, repoID int64) (
 		}
 	}
 	return started, nil
+}
+
+// startAudited starts what can start (startQueued), then appends entries,
+// the entries of the change that came before, followed by those of the
+// starts: the last writes of the transaction (see appendAuditTx).
+func (e *engineOf[TTx]) startAudited(ctx context.Context, tx TTx, repoID int64, entries ...app.AuditEntry) ([]app.Operation, error) {
+	started, err := e.startQueued(ctx, tx, repoID)
+	if err != nil {
+		return nil, err
+	}
+	return started, e.appendAuditTx(ctx, tx, append(entries, startEntries(ctx, started)...)...)
 }
 
 // tidyQueue deletes the repository's expired locks and the slot rows of

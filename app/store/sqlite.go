@@ -39,6 +39,19 @@ var sqliteMigrations = []string{
 	approvalsTable,
 	runSlotsTable,
 	envLocksTable,
+	auditLogTable,
+	auditLogOpIndex,
+	auditLogAtIndex,
+	auditHeadTable,
+	auditHeadRow,
+	noticesTable,
+	// Append-only: the database refuses to change or remove an entry.
+	// This stops mistakes; someone who can drop the triggers is caught by
+	// the chain instead (VerifyAudit).
+	`CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+		BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+	`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+		BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
 }
 
 // sqliteDSN builds the modernc.org/sqlite DSN: WAL so readers never block the
@@ -108,6 +121,7 @@ func openSQLite(path string, opts Options) (engine, error) {
 		},
 		// One connection and BEGIN IMMEDIATE: every writer already runs alone.
 		lockRepo:  func(context.Context, *sql.Tx, int64) error { return nil },
+		lockAudit: func(context.Context, *sql.Tx) error { return nil },
 		retryable: func(error) bool { return false },
 		uniqueViolation: func(err error) bool {
 			var se *sqlite.Error

@@ -134,6 +134,8 @@ type engine interface {
 	// Operations, their queue, locks and run jobs (operations.go, queue.go,
 	// locks.go, opjobs.go).
 	opsEngine
+	// The audit log and the notification outbox (audit.go, notify.go).
+	auditEngine
 	close()
 }
 

@@ -31,6 +31,7 @@ Commands:
   check     validate a checkout's issue forms and .github/issueops.yml offline
   setup     register the GitHub App through GitHub's App-manifest flow
   replay    feed a stored delivery through the real pipeline (--dry-run: no writes)
+  audit     export the audit log (JSON lines or CSV); "audit verify" checks its hash chain
   version   print the version
 
 Run "issueops <command> --help" for a command's flags. Every serve flag also
@@ -69,6 +70,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = runSetup(ctx, args[1:], getenv, stdout, stderr)
 	case "replay":
 		err = runReplay(ctx, args[1:], getenv, stdout, stderr)
+	case "audit":
+		err = runAudit(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		if len(args) > 1 {
 			fmt.Fprint(stdout, "Usage: issueops version\n\nPrints the version of this binary.\n")

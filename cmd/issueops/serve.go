@@ -55,9 +55,16 @@ func serve(ctx context.Context, cfg config, ln net.Listener, logger *slog.Logger
 			return err
 		}
 		defer st.Close()
-		service := app.NewService(clients, app.Config{Prefix: cfg.commandPrefix, Requests: st, Operations: st,
-			PollInterval: cfg.deployPoll, Lease: cfg.jobTimeout + 30*time.Second, Logger: logger})
+		appCfg := app.Config{Prefix: cfg.commandPrefix, Requests: st, Operations: st, Audit: st, Notices: st,
+			PollInterval: cfg.deployPoll, Lease: cfg.jobTimeout + 30*time.Second, WebURL: webURL(cfg.githubURL), Logger: logger}
+		if err := outsideServices(cfg, &appCfg, logger); err != nil {
+			return err
+		}
+		service := app.NewService(clients, appCfg)
 		st.SetRunner(service)
+		if appCfg.Slack != nil {
+			st.SetNotifier(service)
+		}
 		scheduleRecovery(cfg, clients, st, m, logger)
 		// Not ctx: River hard-stops when its start context ends. Shutdown
 		// below stops it gracefully instead.

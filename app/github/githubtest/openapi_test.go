@@ -296,6 +296,7 @@ func TestRoutesExistInOpenAPI(t *testing.T) {
 	fx.sha = seedFixture(s)
 	exercises := routeExercises()
 	maps.Copy(exercises, operationExercises())
+	maps.Copy(exercises, releaseExercises())
 
 	for _, name := range githubtest.Routes() {
 		t.Run(name, func(t *testing.T) {

@@ -94,6 +94,7 @@ type state struct {
 	nextDeploymentID int64
 	nextStatusID     int64
 	nextRunID        int64
+	nextReleaseID    int64 // releases (state_releases.go) live in their repoRec
 }
 
 func (st *state) init() {
@@ -104,6 +105,7 @@ func (st *state) init() {
 	st.nextDeploymentID = 5000000000
 	st.nextStatusID = 6000000000
 	st.nextRunID = 7000000000
+	st.nextReleaseID = 8000000000
 	st.tokens = make(map[string]instToken)
 	st.reset()
 }

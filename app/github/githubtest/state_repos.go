@@ -37,6 +37,7 @@ type repoRec struct {
 	deploys       []*deploymentRec        // in creation order (state_deploy.go)
 	workflows     map[string]*workflowRec // by file name (state_actions.go)
 	runs          []*runRec               // in creation order
+	git           *gitState               // tag objects and releases (state_releases.go), made on first use
 }
 
 // commitRec is a commit with its whole tree, flattened to path → content.

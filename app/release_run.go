@@ -1,0 +1,303 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/issueops/issueops/app/policy"
+	"github.com/issueops/issueops/app/release"
+)
+
+// releaseProgress is a release's share of runProgress: the plan made when
+// it was requested, then each step done, so a run cut short (between the
+// tag and the release, in the middle of Jira) resumes without doing
+// anything twice.
+type releaseProgress struct {
+	Summary    string   `json:"summary,omitempty"`
+	Commits    int      `json:"commits,omitempty"`
+	JiraKeys   []string `json:"jira_keys,omitempty"`
+	CompareURL string   `json:"compare_url,omitempty"`
+	// Body is the release's text until the release is made, then dropped.
+	Body       string        `json:"body,omitempty"`
+	Tagged     bool          `json:"tagged,omitempty"`
+	ReleaseID  int64         `json:"release_id,omitempty"`
+	ReleaseURL string        `json:"release_url,omitempty"`
+	Jira       *jiraProgress `json:"jira,omitempty"`
+}
+
+// jiraProgress is the Jira step of a release.
+type jiraProgress struct {
+	Version    string   `json:"version"` // the version's name
+	VersionID  string   `json:"version_id,omitempty"`
+	VersionURL string   `json:"version_url,omitempty"`
+	Done       []string `json:"done,omitempty"`      // issues given the version and the link
+	Missing    []string `json:"missing,omitempty"`   // keys Jira does not know
+	Elsewhere  []string `json:"elsewhere,omitempty"` // keys of other projects, left alone
+	Released   bool     `json:"released,omitempty"`  // the version is marked released
+	// Waiting says Jira failed and the step waits to try again; Failed
+	// that it gave up (a refusal retries cannot change).
+	Waiting  bool   `json:"waiting,omitempty"`
+	Failed   string `json:"failed,omitempty"`
+	Finished bool   `json:"finished,omitempty"`
+	// Skipped says why there is no Jira step at all.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// runRelease takes a running release through its steps: the tag at the
+// exact commit, the GitHub release, then the Jira fix version. Each step
+// looks before it acts, so a retry never makes a second tag or release.
+func (s *Service) runRelease(ctx context.Context, gh GitHub, view *repoView, pol *policy.Policy, op Operation) error {
+	p := readProgress(op)
+	rp := p.Release
+	if rp == nil {
+		rp = &releaseProgress{}
+		p.Release = rp
+	}
+	if p.StartedAt.IsZero() {
+		p.StartedAt = s.ops.now()
+	}
+	if !p.Checked {
+		c := &call{ev: CommentEvent{DeliveryID: op.DeliveryID, Repo: op.Issue.Repo, RepoID: op.Issue.RepoID,
+			IssueNumber: op.Issue.Number}, gh: gh, view: view, pol: pol}
+		if why, err := refusalText(s.authorize(ctx, c, KindRelease, "", op.Requester)); err != nil || why != "" {
+			if err != nil {
+				return err
+			}
+			return s.fail(ctx, gh, op, why)
+		}
+		p.Checked = true
+		if err := s.saveStep(ctx, gh, &op, p, "started"); err != nil {
+			return err
+		}
+	}
+	tag := op.Params[paramTag]
+	if !rp.Tagged {
+		why, err := s.ensureTag(ctx, gh, op, tag)
+		if err != nil || why != "" {
+			if err != nil {
+				return err
+			}
+			return s.fail(ctx, gh, op, why)
+		}
+		rp.Tagged = true
+		if err := s.saveStep(ctx, gh, &op, p, "tag "+tag+" at "+shortSHA(op.SHA)); err != nil {
+			return err
+		}
+	}
+	if rp.ReleaseURL == "" {
+		r, err := s.ensureRelease(ctx, gh, pol, op, rp)
+		if err != nil {
+			return err
+		}
+		rp.ReleaseID, rp.ReleaseURL, rp.Body = r.ID, r.HTMLURL, ""
+		if err := s.saveStep(ctx, gh, &op, p, "GitHub release "+tag+" published"); err != nil {
+			return err
+		}
+	}
+	if err := s.jiraStep(ctx, gh, pol, &op, &p); err != nil {
+		return err
+	}
+	return s.finish(ctx, gh, op, OpSucceeded, "")
+}
+
+// saveStep records a finished step: in the operation (and its audit
+// entry, note), then in its status comment.
+func (s *Service) saveStep(ctx context.Context, gh GitHub, op *Operation, p runProgress, note string) error {
+	op.Progress, op.Note = p.encode(), note
+	err := s.update(ctx, *op, OpRunning)
+	op.Note = ""
+	if err != nil {
+		return err
+	}
+	if err := s.report(ctx, gh, *op); err != nil {
+		return err
+	}
+	fresh, err := s.refreshed(ctx, *op)
+	*op = fresh
+	return err
+}
+
+// ensureTag makes sure tag names op's commit. why is the user-facing
+// reason to stop: a tag that names another commit is never moved.
+func (s *Service) ensureTag(ctx context.Context, gh GitHub, op Operation, tag string) (why string, err error) {
+	repo := op.Issue.Repo
+	at, found, err := gh.TagCommit(ctx, repo, tag)
+	if err != nil {
+		return "", fmt.Errorf("read the tag %s: %w", tag, err)
+	}
+	if !found {
+		err = gh.CreateTag(ctx, repo, tag, op.SHA)
+		if err == nil {
+			s.logOp(ctx, op, "tag created", "tag", tag)
+			return "", nil
+		}
+		if !errors.Is(err, ErrAlreadyExists) {
+			return "", fmt.Errorf("create the tag %s: %w", tag, err)
+		}
+		// Made meanwhile, by us (a lost answer) or by someone else.
+		if at, found, err = gh.TagCommit(ctx, repo, tag); err != nil || !found {
+			return "", cmpOr(err, fmt.Errorf("the tag %s exists and cannot be read", tag))
+		}
+	}
+	if at != op.SHA {
+		return fmt.Sprintf("the tag %s already exists at commit %s, not at %s: a release never moves a tag, so nothing was changed",
+			codeSpan(tag), codeSpan(shortSHA(at)), codeSpan(shortSHA(op.SHA))), nil
+	}
+	return "", nil
+}
+
+func cmpOr(err, otherwise error) error {
+	if err != nil {
+		return err
+	}
+	return otherwise
+}
+
+// ensureRelease finds the release of the tag an earlier run made, or makes it.
+func (s *Service) ensureRelease(ctx context.Context, gh GitHub, pol *policy.Policy, op Operation, rp *releaseProgress) (GitRelease, error) {
+	repo, tag := op.Issue.Repo, op.Params[paramTag]
+	r, found, err := gh.FindRelease(ctx, repo, tag)
+	if err != nil {
+		return r, fmt.Errorf("look for the release of %s: %w", tag, err)
+	}
+	if found {
+		return r, nil
+	}
+	body := rp.Body
+	if notes := op.Params[paramNotes]; notes != "" {
+		body = release.EscapeNotes(notes) + "\n\n" + body
+	}
+	r, err = gh.CreateRelease(ctx, repo, NewGitRelease{TagName: tag, Name: tag, Body: body,
+		Draft: pol.Release.Draft, Prerelease: pol.Release.Prerelease || op.Ref != "" && strings.Contains(op.Ref, "-")})
+	if err != nil {
+		return r, fmt.Errorf("create the release of %s: %w", tag, err)
+	}
+	s.logOp(ctx, op, "release created", "tag", tag, "release_id", r.ID)
+	return r, nil
+}
+
+// jiraStep gives the release's Jira issues their fix version and a link
+// to the release. Jira failing never undoes the release: the step says it
+// waits, and the run job retries it with backoff; a refusal no retry can
+// change ends the step as failed and the release as done.
+func (s *Service) jiraStep(ctx context.Context, gh GitHub, pol *policy.Policy, op *Operation, p *runProgress) error {
+	rp := p.Release
+	if rp.Jira != nil && (rp.Jira.Finished || rp.Jira.Failed != "" || rp.Jira.Skipped != "") {
+		return nil
+	}
+	cfg := pol.Release.Jira
+	switch {
+	case cfg == nil:
+		return nil
+	case s.jira == nil:
+		rp.Jira = &jiraProgress{Skipped: "Jira is not configured on this issueops installation"}
+		return s.saveStep(ctx, gh, op, *p, "Jira skipped: not configured")
+	}
+	if rp.Jira == nil {
+		rp.Jira = &jiraProgress{Version: release.Expand(cfg.Version, mustVersion(op.Ref))}
+	}
+	err := s.syncJira(ctx, cfg, *op, rp)
+	if err == nil {
+		rp.Jira.Waiting, rp.Jira.Finished = false, true
+		return s.saveStep(ctx, gh, op, *p, "Jira version "+rp.Jira.Version+" done")
+	}
+	if errors.Is(err, ErrPermanent) {
+		s.logOp(ctx, *op, "the Jira step failed", "error", err)
+		rp.Jira.Waiting, rp.Jira.Failed = false, "Jira refused the request (the logs of operation "+fmt.Sprint(op.ID)+" say why)"
+		return s.saveStep(ctx, gh, op, *p, "Jira step failed")
+	}
+	s.logOp(ctx, *op, "the Jira step will be retried", "error", err)
+	if !rp.Jira.Waiting {
+		rp.Jira.Waiting = true
+		if serr := s.saveStep(ctx, gh, op, *p, "Jira unavailable: retrying"); serr != nil {
+			return serr
+		}
+	}
+	return err
+}
+
+// syncJira is the Jira step itself; every call in it may be repeated.
+func (s *Service) syncJira(ctx context.Context, cfg *policy.Jira, op Operation, rp *releaseProgress) error {
+	j := rp.Jira
+	v, err := s.jira.EnsureVersion(ctx, cfg.Project, j.Version)
+	if err != nil {
+		return fmt.Errorf("the Jira version %s: %w", j.Version, err)
+	}
+	j.VersionID, j.VersionURL = v.ID, v.URL
+	globalID := fmt.Sprintf("issueops:release:%d:%s", op.Issue.RepoID, op.Params[paramTag])
+	title := fmt.Sprintf("%s %s", op.Issue.Repo, op.Params[paramTag])
+	for _, key := range rp.JiraKeys {
+		if slices.Contains(j.Done, key) || slices.Contains(j.Missing, key) || slices.Contains(j.Elsewhere, key) {
+			continue
+		}
+		if !strings.HasPrefix(key, cfg.Project+"-") {
+			j.Elsewhere = append(j.Elsewhere, key)
+			continue
+		}
+		err := s.jira.AddFixVersion(ctx, key, v.Name)
+		if err == nil {
+			err = s.jira.LinkRelease(ctx, key, globalID, rp.ReleaseURL, title)
+		}
+		switch {
+		case errors.Is(err, ErrNotFound):
+			j.Missing = append(j.Missing, key)
+		case err != nil:
+			return fmt.Errorf("the Jira issue %s: %w", key, err)
+		default:
+			j.Done = append(j.Done, key)
+		}
+	}
+	if cfg.Released && !j.Released && !v.Released {
+		if err := s.jira.ReleaseVersion(ctx, v.ID, s.ops.now()); err != nil {
+			return fmt.Errorf("release the Jira version %s: %w", v.Name, err)
+		}
+	}
+	j.Released = cfg.Released
+	return nil
+}
+
+// mustVersion reads a release operation's version (checked when requested).
+func mustVersion(s string) release.Version {
+	v, _ := release.ParseVersion(s)
+	return v
+}
+
+// giveUpJira ends a release whose GitHub release is out but whose Jira
+// step used every retry: the release succeeded, its Jira step failed.
+func (s *Service) giveUpJira(ctx context.Context, op Operation) error {
+	p := readProgress(op)
+	if p.Release.Jira == nil {
+		p.Release.Jira = &jiraProgress{}
+	}
+	p.Release.Jira.Waiting, p.Release.Jira.Failed = false, fmt.Sprintf("Jira did not answer after every retry (operation %d; its logs say why)", op.ID)
+	op.Progress, op.Note = p.encode(), "Jira step gave up"
+	op.State = OpSucceeded
+	started, err := s.ops.store.Finish(ctx, op, OpSucceeded)
+	if errors.Is(err, ErrStateChanged) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("end release %d: %w", op.ID, err)
+	}
+	s.logStarted(ctx, started)
+	if gh, err := s.clients.ForInstallation(ctx, op.InstallationID); err == nil {
+		if err := s.report(ctx, gh, op); err != nil {
+			s.logger.WarnContext(ctx, "report a release whose Jira step gave up", "operation_id", op.ID, "error", err)
+		}
+	}
+	return nil
+}
+
+// retriedRelease is the plan of a failed release, for /retry: the steps it
+// did are found again by looking (the tag, the release), not trusted.
+func retriedRelease(last Operation) string {
+	old := readProgress(last).Release
+	if old == nil {
+		return ""
+	}
+	return runProgress{Release: &releaseProgress{Summary: old.Summary, Commits: old.Commits, JiraKeys: old.JiraKeys,
+		CompareURL: old.CompareURL, Body: old.Body}}.encode()
+}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/issueops/issueops/app/github/githubtest"
+)
+
+const (
+	createRefRoute     = "POST /repos/{owner}/{repo}/git/refs"
+	createReleaseRoute = "POST /repos/{owner}/{repo}/releases"
+)
+
+// conventionalHistory is what acme/api ships after v1.4.0: a squash-merged
+// feature, a fix naming Jira issues, a GitHub merge commit whose branch
+// names another, and a chore.
+var conventionalHistory = []string{
+	"feat(api): add login (#12)",
+	"fix: crash on empty body\n\nFixes OPS-7 and OPS-404; see also ABC-1.",
+	"Merge pull request #13 from acme/OPS-8-retry\n\nfix: retry the upload",
+	"chore: tidy @here <!channel>",
+}
+
+// /release with no version takes a minor bump from the feat since v1.4.0,
+// tags the head commit, publishes the changelog as a GitHub release, gives
+// the Jira issues of project OPS the fix version with a link to the
+// release, marks the version released, reports it all in the status
+// comment and closes the issue.
+func TestReleaseHappyPath(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	head := releaseRepo(t, fake, releasePolicy, conventionalHistory...)
+	grant(fake, "write", "alice")
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 5, Title: "release"})
+	j, jiraOn := withJira(t, "OPS-7", "OPS-8")
+	s := opsServer(t, fake, jiraOn)
+
+	s.comment(comment{id: 500, issue: 5, body: "/release", login: "alice"})
+	body := opComment(t, fake, 5, "the release succeeded", contains("succeeded"))
+	if got := tagAt(fake, "v1.5.0"); got != head {
+		t.Fatalf("tag v1.5.0 at %q, want the head %s", got, head)
+	}
+	rels := released(t, fake, 1)
+	if len(rels) != 1 || rels[0].TagName != "v1.5.0" {
+		t.Fatalf("releases %+v", rels)
+	}
+	for _, want := range []string{"add login", "## Features", "## Fixes", "pull/12", "Jira: OPS"} {
+		if !strings.Contains(rels[0].Body, want) {
+			t.Errorf("release body lacks %q:\n%s", want, rels[0].Body)
+		}
+	}
+	if strings.Contains(rels[0].Body, "@here") || strings.Contains(rels[0].Body, "<!channel>") {
+		t.Errorf("release body echoes a mention or Slack markup raw:\n%s", rels[0].Body)
+	}
+	versions := j.Versions("OPS")
+	if len(versions) != 1 || versions[0].Name != "api 1.5.0" || !versions[0].Released {
+		t.Fatalf("Jira versions %+v", versions)
+	}
+	for _, key := range []string{"OPS-7", "OPS-8"} {
+		iss, _ := j.Issue(key)
+		if !slices.Contains(iss.FixVersions, "api 1.5.0") || len(iss.RemoteLinks) != 1 || !strings.Contains(iss.RemoteLinks[0].URL, "v1.5.0") {
+			t.Errorf("Jira issue %s: %+v", key, iss)
+		}
+	}
+	for _, want := range []string{"v1.5.0", "4 commits", "OPS-404", "ABC-1", "/releases/", "- [x] Jira fix version"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("status comment lacks %q:\n%s", want, body)
+		}
+	}
+	waitFor(t, "the issue closed", func() bool { iss, _ := fake.Issue("acme", "api", 5); return iss.State == "closed" })
+	if cs := replies(fake, 5); len(cs) != 1 {
+		t.Errorf("%d comments, want the status comment only", len(cs))
+	}
+}
+
+// --dry-run shows the version, the commit and the changelog, and changes
+// nothing.
+func TestReleaseDryRun(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	head := releaseRepo(t, fake, releasePolicy, conventionalHistory...)
+	grant(fake, "write", "alice")
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 510, issue: 6, body: "/release major --dry-run", login: "alice"})
+	got := reply(t, fake, 6, 510)
+	for _, want := range []string{"Dry run", "2.0.0", head, "v1.4.0", "add login", "Nothing was changed"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("dry run lacks %q:\n%s", want, got)
+		}
+	}
+	if tagAt(fake, "v2.0.0") != "" || len(fake.Releases("acme", "api")) != 0 || writesMade(fake, createRefRoute) != 0 {
+		t.Errorf("a dry run tagged or released")
+	}
+}
+
+// A version whose tag already names another commit is refused before
+// anything changes.
+func TestReleaseTagAtAnotherCommit(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	base := opsRepo(t, fake, releasePolicy)
+	fake.SeedTag("acme", "api", "v1.5.0", base)
+	fake.SeedHistory("acme", "api", "main", "alice", "feat: more")
+	grant(fake, "write", "alice")
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 520, issue: 8, body: "/release 1.5.0", login: "alice"})
+	got := reply(t, fake, 8, 520)
+	if !strings.Contains(got, "already exists at commit") {
+		t.Errorf("reply:\n%s", got)
+	}
+	if tagAt(fake, "v1.5.0") != base || len(fake.Releases("acme", "api")) != 0 || writesMade(fake, createRefRoute) != 0 {
+		t.Errorf("the refusal changed something: tag at %s, %d releases", tagAt(fake, "v1.5.0"), len(fake.Releases("acme", "api")))
+	}
+}
+
+// The tag appears at another commit after the release was requested (a
+// person tagged by hand while it queued): the run fails loudly and makes
+// no release.
+func TestReleaseTagMovedBeforeRun(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	base := opsRepo(t, fake, releasePolicy)
+	fake.SeedHistory("acme", "api", "main", "alice", "fix: one")
+	grant(fake, "write", "alice")
+	fake.Inject(githubtest.Fault{Route: "GET /repos/{owner}/{repo}/git/ref/{ref}", Kind: githubtest.Status502, Times: 1})
+	s := opsServer(t, fake)
+
+	// The run's first look at the tag fails; meanwhile the tag is made.
+	s.comment(comment{id: 530, issue: 9, body: "/release", login: "alice"})
+	waitFor(t, "the run's first look at the tag", func() bool {
+		return len(fake.RequestsTo("GET /repos/{owner}/{repo}/git/ref/{ref}")) >= 1
+	})
+	fake.SeedTag("acme", "api", "v1.4.1", base)
+	body := opComment(t, fake, 9, "the release failed", contains("failed"))
+	if !strings.Contains(body, "already exists at commit") || len(fake.Releases("acme", "api")) != 0 {
+		t.Errorf("status:\n%s\nreleases %+v", body, fake.Releases("acme", "api"))
+	}
+}
+
+// A repository without a release tag gets its first release: every commit
+// is in the changelog, and the version bumps from 0.0.0.
+func TestFirstRelease(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	fake.SeedRepo("acme", "api", "main")
+	fake.SeedCommit("acme", "api", "main", map[string]string{".github/issueops.yml": "permissions:\n  release: write\n"})
+	head := fake.SeedHistory("acme", "api", "main", "alice", "feat: hello", "fix: world")[1]
+	grant(fake, "write", "alice")
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 540, issue: 10, body: "/release", login: "alice"})
+	body := opComment(t, fake, 10, "the first release", contains("succeeded"))
+	if tagAt(fake, "v0.1.0") != head {
+		t.Fatalf("tags %+v, want v0.1.0 at %s", fake.Tags("acme", "api"), head)
+	}
+	rel := released(t, fake, 1)[0]
+	if !strings.Contains(rel.Body, "hello") || !strings.Contains(rel.Body, "world") || !strings.Contains(body, "the first release") {
+		t.Errorf("release body:\n%s\nstatus:\n%s", rel.Body, body)
+	}
+}
+
+// A lost answer after GitHub made the tag, then after it made the
+// release: each retry finds what was made and makes nothing twice.
+func TestReleaseLostAnswers(t *testing.T) {
+	for _, route := range []string{createRefRoute, createReleaseRoute} {
+		t.Run(route, func(t *testing.T) {
+			fake := newFake(t, githubtest.Options{})
+			releaseRepo(t, fake, "permissions:\n  release: write\n", "fix: a")
+			grant(fake, "write", "alice")
+			fake.Inject(githubtest.Fault{Route: route, Kind: githubtest.DropAfterWrite, Times: 1})
+			s := opsServer(t, fake)
+
+			s.comment(comment{id: 550, issue: 11, body: "/release", login: "alice"})
+			opComment(t, fake, 11, "succeeded", contains("succeeded"))
+			if n := len(fake.Releases("acme", "api")); n != 1 {
+				t.Errorf("%d releases, want 1", n)
+			}
+			if n := writesMade(fake, createReleaseRoute); n != 1 {
+				t.Errorf("%d release creations answered, want 1", n)
+			}
+			if tagAt(fake, "v1.4.1") == "" {
+				t.Errorf("no tag v1.4.1: %+v", fake.Tags("acme", "api"))
+			}
+		})
+	}
+}
+
+// Jira down: the GitHub release is still made at once, the status comment
+// shows the Jira step pending, and once Jira is back the retried step
+// finishes, the status says done and the issue is closed.
+func TestReleaseJiraDownThenBack(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy, "fix: OPS-7 upload")
+	grant(fake, "write", "alice")
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 12, Title: "release"})
+	j, jiraOn := withJira(t, "OPS-7")
+	j.Down(true)
+	s := opsServer(t, fake, jiraOn)
+
+	s.comment(comment{id: 560, issue: 12, body: "/release", login: "alice"})
+	pending := opComment(t, fake, 12, "Jira pending", contains("pending: Jira did not answer"))
+	if !strings.Contains(pending, "- [x] GitHub release") || len(released(t, fake, 1)) != 1 {
+		t.Fatalf("the GitHub release waited for Jira:\n%s", pending)
+	}
+	if iss, _ := fake.Issue("acme", "api", 12); iss.State == "closed" {
+		t.Errorf("the issue was closed before the Jira step")
+	}
+	j.Down(false)
+	done := opComment(t, fake, 12, "Jira done", contains("succeeded"))
+	if !strings.Contains(done, "- [x] Jira fix version") {
+		t.Errorf("status:\n%s", done)
+	}
+	if iss, _ := j.Issue("OPS-7"); !slices.Contains(iss.FixVersions, "api 1.4.1") {
+		t.Errorf("OPS-7 after recovery: %+v", iss)
+	}
+	waitFor(t, "the issue closed", func() bool { iss, _ := fake.Issue("acme", "api", 12); return iss.State == "closed" })
+	if n := len(fake.Releases("acme", "api")); n != 1 {
+		t.Errorf("%d releases after the retries, want 1", n)
+	}
+}
+
+// One release at a time per repository: a second waits in the queue,
+// /queue shows it, and it runs once the first is done.
+func TestReleasesQueue(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy, "fix: a")
+	grant(fake, "write", "alice")
+	j, jiraOn := withJira(t)
+	j.Down(true) // holds the first release in its Jira step
+	s := opsServer(t, fake, jiraOn)
+
+	s.comment(comment{id: 570, issue: 13, body: "/release", login: "alice"})
+	opComment(t, fake, 13, "the first release waiting for Jira", contains("pending: Jira did not answer"))
+	fake.SeedHistory("acme", "api", "main", "alice", "feat!: drop the old API")
+	s.comment(comment{id: 571, issue: 14, body: "/release 2.0.0", login: "alice"})
+	queued := opComment(t, fake, 14, "the second release queued", contains("queued"))
+	if !strings.Contains(queued, "no other release of this repository runs") {
+		t.Errorf("queued status:\n%s", queued)
+	}
+	s.comment(comment{id: 572, issue: 14, body: "/queue", login: "alice"})
+	q := reply(t, fake, 14, 572)
+	if !strings.Contains(q, "v1.4.1") || !strings.Contains(q, "v2.0.0") {
+		t.Errorf("/queue:\n%s", q)
+	}
+	if n := len(fake.Releases("acme", "api")); n != 1 {
+		t.Fatalf("%d releases while the first runs, want 1", n)
+	}
+	j.Down(false)
+	opComment(t, fake, 14, "the second release done", contains("succeeded"))
+	if n := len(fake.Releases("acme", "api")); n != 2 {
+		t.Errorf("%d releases, want 2", n)
+	}
+}
