@@ -87,7 +87,7 @@ func NewService(clients GitHubClients, cfg Config) *Service {
 	}
 	s := &Service{clients: clients, prefix: cfg.Prefix, logger: cfg.Logger, requests: cfg.Requests,
 		lease: cfg.Lease, commands: map[string]CommandFunc{}, policies: newPolicyCache(),
-		ops: opsConfig{store: cfg.Operations, poll: cfg.PollInterval, now: cfg.Now},
+		ops:  opsConfig{store: cfg.Operations, poll: cfg.PollInterval, now: cfg.Now},
 		jira: cfg.Jira, slack: cfg.Slack, notices: cfg.Notices, audit: cfg.Audit, webURL: cmp.Or(cfg.WebURL, "https://github.com")}
 	s.commands["help"] = s.help
 	s.registerOps()
