@@ -290,6 +290,9 @@ func (f facts) HasEnvironment(ctx context.Context, name string) (bool, []string,
 }
 
 func (f facts) ResolveRef(ctx context.Context, ref string) (string, bool, error) {
+	if ref != "" && ref == f.view.branch && f.view.head != "" {
+		return f.view.head, true, nil
+	}
 	return f.view.gh.ResolveRef(ctx, f.view.repo, ref)
 }
 

@@ -32,6 +32,9 @@ type repoView struct {
 	gh     GitHub
 	repo   Repo
 	branch string
+	// head is the default branch's head commit as readPolicy resolved it:
+	// a ref naming the branch in the same event resolves to it unasked.
+	head string
 
 	policyRead bool
 	policy     *policy.Policy
@@ -87,7 +90,7 @@ func (v *repoView) readPolicy(ctx context.Context) (*policy.Policy, error) {
 		case err != nil:
 			return nil, fmt.Errorf("head of %s: %w", branch, err)
 		case found:
-			head = sha
+			head, v.head = sha, sha
 		}
 	}
 	cached, ok := v.cache.lookup(v.repo, head)

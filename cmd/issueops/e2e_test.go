@@ -203,7 +203,7 @@ func TestRepliesForUnknownAndSecondCommands(t *testing.T) {
 		wants []string
 	}{
 		{"/hlep", []string{"Unknown command `/hlep`", "`/help`"}},
-		{"/release minor", []string{"`/release` is not enabled"}},
+		{"/lock", []string{"`/lock`"}},
 		{"/help\n/help", []string{"one command"}},
 		{"/help @everyone <!channel>", nil},
 	}

@@ -97,7 +97,7 @@ func (b *syncBuffer) String() string {
 // server is an in-process issueops serve on a loopback port, with the fake
 // GitHub it talks to.
 type server struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	secret string
 	dbURL  string
@@ -108,7 +108,7 @@ type server struct {
 
 type serverOption func(*config)
 
-func startServer(t *testing.T, fake *githubtest.Server, opts ...serverOption) *server {
+func startServer(t testing.TB, fake *githubtest.Server, opts ...serverOption) *server {
 	t.Helper()
 	secret := rememberSecret(fmt.Sprintf("whsec-%d", time.Now().UnixNano()))
 	cfg := config{
@@ -169,7 +169,7 @@ func waitReady(t testing.TB, url string) {
 	})
 }
 
-func newFake(t *testing.T, opts githubtest.Options) *githubtest.Server {
+func newFake(t testing.TB, opts githubtest.Options) *githubtest.Server {
 	if opts.Tokens == nil {
 		opts.Tokens = []string{"test-token-" + t.Name()}
 	}

@@ -16,7 +16,7 @@ func fastPoll(c *config) { c.deployPoll = 100 * time.Millisecond }
 
 // opsRepo seeds acme/api with the policy on main and the tag v1.4.0 there,
 // and returns the commit.
-func opsRepo(t *testing.T, fake *githubtest.Server, policyYAML string) string {
+func opsRepo(t testing.TB, fake *githubtest.Server, policyYAML string) string {
 	t.Helper()
 	fake.SeedRepo("acme", "api", "main")
 	sha := fake.SeedCommit("acme", "api", "main", map[string]string{".github/issueops.yml": policyYAML, "main.go": "package main\n"})
@@ -34,7 +34,7 @@ func grant(fake *githubtest.Server, role string, logins ...string) {
 
 // opsServer starts a server whose deliveries of the fake's webhook (the
 // deployment_status and workflow_run events the tests cause) reach it.
-func opsServer(t *testing.T, fake *githubtest.Server, opts ...serverOption) *server {
+func opsServer(t testing.TB, fake *githubtest.Server, opts ...serverOption) *server {
 	t.Helper()
 	s := startServer(t, fake, append([]serverOption{fastPoll}, opts...)...)
 	fake.SetWebhook(s.url+"/webhook", s.secret)
@@ -48,14 +48,14 @@ func opsServer(t *testing.T, fake *githubtest.Server, opts ...serverOption) *ser
 
 // opComment waits until issue n has a comment holding an operation's
 // status that satisfies cond, and returns its body.
-func opComment(t *testing.T, fake *githubtest.Server, n int, what string, cond func(string) bool) string {
+func opComment(t testing.TB, fake *githubtest.Server, n int, what string, cond func(string) bool) string {
 	t.Helper()
 	return markedComment(t, fake, n, "<!-- issueops:operation=", what, cond)
 }
 
 // markedComment waits until issue n has a comment carrying marker that
 // satisfies cond, and returns its body.
-func markedComment(t *testing.T, fake *githubtest.Server, n int, marker, what string, cond func(string) bool) string {
+func markedComment(t testing.TB, fake *githubtest.Server, n int, marker, what string, cond func(string) bool) string {
 	t.Helper()
 	var body string
 	waitFor(t, what, func() bool {
@@ -75,14 +75,14 @@ func contains(sub string) func(string) bool {
 }
 
 // reply waits for the reply to comment id on issue n and returns its body.
-func reply(t *testing.T, fake *githubtest.Server, n int, id int64) string {
+func reply(t testing.TB, fake *githubtest.Server, n int, id int64) string {
 	t.Helper()
 	marker := app.ReplyMarker(id)
 	return markedComment(t, fake, n, marker, "the reply to comment "+marker, func(string) bool { return true })
 }
 
 // deployments waits until acme/api has n deployments and returns them.
-func deployments(t *testing.T, fake *githubtest.Server, n int) []githubtest.Deployment {
+func deployments(t testing.TB, fake *githubtest.Server, n int) []githubtest.Deployment {
 	t.Helper()
 	waitFor(t, "deployments", func() bool { return len(fake.Deployments("acme", "api")) >= n })
 	return fake.Deployments("acme", "api")

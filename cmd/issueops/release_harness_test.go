@@ -18,7 +18,7 @@ release:
 
 // releaseRepo seeds acme/api with the policy, the release v1.4.0, and
 // after it the given commit messages by alice; it returns the head SHA.
-func releaseRepo(t *testing.T, fake *githubtest.Server, policyYAML string, messages ...string) string {
+func releaseRepo(t testing.TB, fake *githubtest.Server, policyYAML string, messages ...string) string {
 	t.Helper()
 	opsRepo(t, fake, policyYAML)
 	shas := fake.SeedHistory("acme", "api", "main", "alice", messages...)
@@ -27,7 +27,7 @@ func releaseRepo(t *testing.T, fake *githubtest.Server, policyYAML string, messa
 
 // withJira points the server at a fake Jira with project OPS and the
 // issues keys.
-func withJira(t *testing.T, keys ...string) (*jiratest.Server, serverOption) {
+func withJira(t testing.TB, keys ...string) (*jiratest.Server, serverOption) {
 	j := jiratest.New(t)
 	j.AddProject("OPS")
 	for _, k := range keys {
@@ -39,7 +39,7 @@ func withJira(t *testing.T, keys ...string) (*jiratest.Server, serverOption) {
 }
 
 // released waits until acme/api has n releases and returns them.
-func released(t *testing.T, fake *githubtest.Server, n int) []githubtest.Release {
+func released(t testing.TB, fake *githubtest.Server, n int) []githubtest.Release {
 	t.Helper()
 	waitFor(t, "releases", func() bool { return len(fake.Releases("acme", "api")) >= n })
 	return fake.Releases("acme", "api")
