@@ -75,6 +75,9 @@ func applyRules(ctx context.Context, facts RepoFacts, action string, t *form.Tem
 			if field.Type == form.Checkboxes && len(values[FieldDryRun].List) > 0 {
 				r.params[FieldDryRun] = "true"
 			}
+		case action == KindRelease && field.Key() == paramNotes && values[paramNotes].Kind == form.Text:
+			// The one textarea an action reads: the text above the changelog.
+			r.params[paramNotes] = truncateBytes(text(paramNotes), release.MaxNotesBytes)
 		case field.Type != form.Markdown && field.Type != form.Textarea && values[field.Key()].Kind == form.Text:
 			r.params[field.Key()] = text(field.Key())
 		}
@@ -247,4 +250,12 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// truncateBytes cuts s to at most n bytes without splitting a character.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "")
 }

@@ -104,7 +104,6 @@ type releasePlan struct {
 	changelog  release.Changelog
 	compareURL string
 	server     string // the web server commits link to
-	truncated  bool
 }
 
 // planRelease settles the commit, the previous release and the version.
@@ -145,7 +144,6 @@ func (s *Service) planRelease(ctx context.Context, c *call, asked, from string) 
 	if len(commits) == 0 {
 		return plan, refuse("there is nothing to release: %s has no commits since %s.", codeSpan(target), codeSpan(plan.previous))
 	}
-	plan.truncated = len(commits) >= maxReleaseCommits
 	changes := make([]release.Change, len(commits))
 	for i, cm := range commits {
 		changes[i] = release.ParseChange(cm.SHA, cm.Author, authorURL(cm), cm.HTMLURL, cm.Message)

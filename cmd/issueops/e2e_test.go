@@ -48,8 +48,8 @@ func TestHelpCommandEndToEnd(t *testing.T) {
 					t.Errorf("reply lacks %q:\n%s", want, reply)
 				}
 			}
-			if strings.Contains(reply, "/release") || !strings.Contains(reply, "/deploy") {
-				t.Errorf("reply should list /deploy, which this build runs, and not /release, which it does not:\n%s", reply)
+			if !strings.Contains(reply, "/release") || !strings.Contains(reply, "/deploy") {
+				t.Errorf("reply should list /deploy and /release, which this build runs:\n%s", reply)
 			}
 			reactAt := fake.RequestsTo(reactionsRoute)[0].At
 			replyAt := fake.RequestsTo(commentsRoute)[0].At

@@ -250,3 +250,38 @@ func TestReleasesQueue(t *testing.T) {
 		t.Errorf("%d releases, want 2", n)
 	}
 }
+
+// releaseBody is the rendered release form.
+func releaseBody(version, ref, notes string) string {
+	or := func(s string) string {
+		if s == "" {
+			return "_No response_"
+		}
+		return s
+	}
+	return "### Version\n\n" + or(version) + "\n\n### From\n\n" + or(ref) + "\n\n### Release notes\n\n" + or(notes) +
+		"\n\n### Dry run\n\n- [ ] Only show the plan; change nothing\n"
+}
+
+// The release form runs a release: the version it names, its notes above
+// the changelog (escaped), and the issue closed when it is done.
+func TestReleaseFormRunsAndClosesTheIssue(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	formsRepo(t, fake)
+	head := fake.SeedHistory("acme", "api", "main", "octocat", "fix: a bug")[0]
+	grant(fake, "write", "octocat")
+	s := opsServer(t, fake)
+	fake.SeedIssue("acme", "api", githubtest.Issue{Number: 82, Title: "[release] api",
+		Body: releaseBody("1.4.1", "", "Thanks @here, see [this](https://evil.example)"), Labels: []string{"issueops:release"}})
+	s.issue(issueDelivery{number: 82, labels: []string{"issueops:release"}})
+
+	opComment(t, fake, 82, "the release succeeded", contains("succeeded"))
+	if tagAt(fake, "v1.4.1") != head {
+		t.Fatalf("tags %+v", fake.Tags("acme", "api"))
+	}
+	rel := released(t, fake, 1)[0]
+	if !strings.Contains(rel.Body, "Thanks") || strings.Contains(rel.Body, "@here") || strings.Contains(rel.Body, "](https://evil") {
+		t.Errorf("release body:\n%s", rel.Body)
+	}
+	waitFor(t, "the issue closed", func() bool { iss, _ := fake.Issue("acme", "api", 82); return iss.State == "closed" })
+}
