@@ -169,7 +169,7 @@ func (s *Service) runWorkflow(ctx context.Context, gh GitHub, env *policy.Enviro
 		switch {
 		case found:
 			p.RunID, p.RunURL = run.ID, run.HTMLURL
-			if err := s.saveProgress(ctx, &op, p); err != nil {
+			if err := s.saveNoted(ctx, &op, p, "workflow run "+run.HTMLURL); err != nil {
 				return err
 			}
 			if err := s.report(ctx, gh, op); err != nil {
@@ -240,7 +240,7 @@ func (s *Service) dispatch(ctx context.Context, gh GitHub, env *policy.Environme
 		return fmt.Errorf("dispatch %s: %w", env.Deploy.Workflow, err)
 	}
 	p.Unanswered = false
-	if err := s.saveProgress(ctx, &op, p); err != nil {
+	if err := s.saveNoted(ctx, &op, p, "workflow "+env.Deploy.Workflow+" dispatched"); err != nil {
 		return err
 	}
 	s.logOp(ctx, op, "workflow dispatched", "workflow", env.Deploy.Workflow)
@@ -289,7 +289,7 @@ func (s *Service) runGitOps(ctx context.Context, gh GitHub, env *policy.Environm
 			return fmt.Errorf("commit %s in %s: %w", d.Path, target, err)
 		}
 		p.Commit = commit
-		if err := s.saveProgress(ctx, &op, p); err != nil {
+		if err := s.saveNoted(ctx, &op, p, "GitOps commit "+shortSHA(commit)+" in "+target.String()); err != nil {
 			return err
 		}
 		s.logOp(ctx, op, "gitops commit", "commit", commit, "target", target.String())
@@ -299,6 +299,14 @@ func (s *Service) runGitOps(ctx context.Context, gh GitHub, env *policy.Environm
 }
 
 func (s *Service) saveProgress(ctx context.Context, op *Operation, p runProgress) error {
-	op.Progress = p.encode()
-	return s.update(ctx, *op, OpRunning)
+	return s.saveNoted(ctx, op, p, "")
+}
+
+// saveNoted saves progress that is a step worth an audit entry (and a line
+// of the Slack thread): note says what was done.
+func (s *Service) saveNoted(ctx context.Context, op *Operation, p runProgress, note string) error {
+	op.Progress, op.Note = p.encode(), note
+	err := s.update(ctx, *op, OpRunning)
+	op.Note = ""
+	return err
 }

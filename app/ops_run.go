@@ -134,8 +134,7 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 		if op.DeploymentID, err = s.ensureDeployment(ctx, gh, op, env); err != nil {
 			return err
 		}
-		op.Progress = p.encode()
-		if err := s.update(ctx, op, OpRunning); err != nil {
+		if err := s.saveNoted(ctx, &op, p, fmt.Sprintf("GitHub deployment %d", op.DeploymentID)); err != nil {
 			return err
 		}
 	}
@@ -144,8 +143,7 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 			return err
 		}
 		p.InProgress = true
-		op.Progress = p.encode()
-		if err := s.update(ctx, op, OpRunning); err != nil {
+		if err := s.saveNoted(ctx, &op, p, "deploying"); err != nil {
 			return err
 		}
 		if err := s.report(ctx, gh, op); err != nil {

@@ -69,7 +69,7 @@ func (s *Service) runRelease(ctx context.Context, gh GitHub, view *repoView, pol
 			return s.fail(ctx, gh, op, why)
 		}
 		p.Checked = true
-		if err := s.saveStep(ctx, gh, &op, p, "started"); err != nil {
+		if err := s.saveStep(ctx, gh, &op, p, ""); err != nil {
 			return err
 		}
 	}
@@ -106,10 +106,7 @@ func (s *Service) runRelease(ctx context.Context, gh GitHub, view *repoView, pol
 // saveStep records a finished step: in the operation (and its audit
 // entry, note), then in its status comment.
 func (s *Service) saveStep(ctx context.Context, gh GitHub, op *Operation, p runProgress, note string) error {
-	op.Progress, op.Note = p.encode(), note
-	err := s.update(ctx, *op, OpRunning)
-	op.Note = ""
-	if err != nil {
+	if err := s.saveNoted(ctx, op, p, note); err != nil {
 		return err
 	}
 	if err := s.report(ctx, gh, *op); err != nil {
