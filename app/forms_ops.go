@@ -32,9 +32,34 @@ func (s *Service) frozenByOperation(ctx context.Context, key IssueKey) (bool, er
 	case OpCancelled, OpDenied:
 		// Ended before it ran (an edit cancelled it, a reviewer said no):
 		// the next valid edit requests it again.
-		return op.DeploymentID != 0 || op.Progress != "", nil
+		return ran(op), nil
 	}
 	return true, nil
+}
+
+// authorizeBoth checks the rule for the issue's author, who requests, and
+// for the person whose edit made the request what it is now, when another:
+// someone allowed only to edit issues must not shape a request that then
+// runs on the author's permission.
+func (s *Service) authorizeBoth(ctx context.Context, c *call, cmd, env, author, editor string) error {
+	if err := s.authorize(ctx, c, cmd, env, author); err != nil {
+		return err
+	}
+	if editor == "" || strings.EqualFold(editor, author) {
+		return nil
+	}
+	return s.authorize(ctx, c, cmd, env, editor)
+}
+
+// ran reports whether an operation got as far as running: a deploy has
+// its deployment or progress, a release (whose plan is in its progress from
+// the start) passed its checks at the start.
+func ran(op Operation) bool {
+	if op.Kind == KindRelease {
+		rp := readProgress(op)
+		return rp.Checked || rp.Release != nil && rp.Release.Tagged
+	}
+	return op.DeploymentID != 0 || op.Progress != ""
 }
 
 // runRequest starts what a valid form request asks for, or brings its
@@ -62,7 +87,7 @@ func (s *Service) runRequest(ctx context.Context, gh GitHub, view *repoView, ev 
 	case "environment":
 		sentence, err = s.formEnvironment(ctx, c, req)
 	case KindRelease:
-		sentence, err = s.formRelease(ctx, c, req)
+		sentence, err = s.formRelease(ctx, c, req, ev.SenderLogin)
 	default:
 		return "", nil
 	}
@@ -95,7 +120,7 @@ func (s *Service) formOperation(ctx context.Context, c *call, req *Request, edit
 	if found && !existing.State.Terminal() {
 		return s.editedOperation(ctx, c, env, existing, op, editor)
 	}
-	if err := s.authorize(ctx, c, op.Kind, env.Name, op.Requester); err != nil {
+	if err := s.authorizeBoth(ctx, c, op.Kind, env.Name, op.Requester, editor); err != nil {
 		return "", err
 	}
 	if op.Ref == "" { // a rollback to the previous deployment

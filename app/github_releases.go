@@ -22,9 +22,12 @@ type GitRelease struct {
 }
 
 // NewGitRelease is what CreateRelease asks GitHub for. The tag exists
-// already when it is called (CreateTag), so GitHub never makes one itself.
+// already when it is called (CreateTag); TargetSHA is sent all the same, so
+// that a tag deleted meanwhile is made again at that exact commit rather
+// than at the default branch's head (GitHub ignores it for an existing tag).
 type NewGitRelease struct {
 	TagName    string
+	TargetSHA  string
 	Name       string
 	Body       string
 	Draft      bool

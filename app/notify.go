@@ -20,24 +20,27 @@ const noChannel = "-"
 // (never twice at once for one operation), so Slack being down delays
 // messages and never an operation; every call resumes from the cursor,
 // saved after each reply, so a retry repeats at most the one reply a
-// crash cut short.
+// crash cut short (and a crash between the post and saving its ts posts
+// the message a second time: Slack's post has no idempotency key).
 func (s *Service) Notify(ctx context.Context, opID int64) error {
 	if s.slack == nil || s.notices == nil || s.audit == nil || s.ops.store == nil {
 		return nil
+	}
+	cur, err := s.notices.NoticeCursor(ctx, opID)
+	if err != nil || cur.ChannelID == noChannel {
+		return err
+	}
+	// The entries first, then the operation: its state is then at least as
+	// new as the last entry, so the update never shows an older one.
+	entries, err := s.audit.AuditEntries(ctx, AuditFilter{OperationID: opID, AfterSeq: cur.Seq})
+	if err != nil || len(entries) == 0 && cur.TS != "" {
+		return err
 	}
 	op, err := s.ops.store.Operation(ctx, opID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
 	}
 	if err != nil {
-		return err
-	}
-	cur, err := s.notices.NoticeCursor(ctx, opID)
-	if err != nil || cur.ChannelID == noChannel {
-		return err
-	}
-	entries, err := s.audit.AuditEntries(ctx, AuditFilter{OperationID: opID, AfterSeq: cur.Seq})
-	if err != nil || len(entries) == 0 && cur.TS != "" {
 		return err
 	}
 	notice, err := s.notice(ctx, op)
@@ -51,7 +54,12 @@ func (s *Service) Notify(ctx context.Context, opID int64) error {
 	}
 	for _, e := range entries {
 		step := NoticeStep{At: e.At, Actor: e.Actor, Text: stepText(e), Failure: e.State == OpFailed}
-		if err := s.slack.Reply(ctx, cur.ChannelID, cur.TS, step); err != nil {
+		err := s.slack.Reply(ctx, cur.ChannelID, cur.TS, step)
+		if errors.Is(err, ErrPermanent) {
+			// Slack refuses this one reply for good: the thread goes on
+			// without it rather than stopping every later one.
+			s.logger.WarnContext(ctx, "slack refused a thread reply", "operation_id", opID, "audit_seq", e.Seq, "error", err)
+		} else if err != nil {
 			return fmt.Errorf("slack thread reply of operation %d: %w", opID, err)
 		}
 		cur.Seq = e.Seq
@@ -93,8 +101,13 @@ func (s *Service) channelFor(ctx context.Context, op Operation) (string, error) 
 	}
 	view := s.view(gh, op.Issue.Repo)
 	pol, err := view.readPolicy(ctx)
-	if err != nil || view.policyErr != nil {
-		return "", err // a broken policy routes nowhere; the status comment says it is broken
+	if err != nil {
+		return "", err
+	}
+	if view.policyErr != nil {
+		// Where it goes is unknown until the policy is fixed: try again
+		// later rather than decide "nowhere" for good.
+		return "", &RetryAfterError{Delay: 5 * time.Minute, Err: fmt.Errorf("policy of %s does not parse", op.Issue.Repo)}
 	}
 	return cmp.Or(pol.Slack.Environments[op.Environment], pol.Slack.Channel), nil
 }

@@ -162,6 +162,10 @@ func (s *Service) cmdCancel(ctx context.Context, gh GitHub, ev CommentEvent, inv
 				return "", err
 			}
 		}
+		if rp := readProgress(op).Release; op.State == OpRunning && rp != nil && rp.Tagged {
+			return "", refuse("the tag %s is made, so the release finishes by itself: cancelling now would leave a tag without its release.",
+				codeSpan(op.Params[paramTag]))
+		}
 		reason := "cancelled by " + codeSpan(c.ev.SenderLogin)
 		if op.State == OpRunning {
 			if err := s.markDeployment(ctx, c.gh, op, "error", "cancelled by "+c.ev.SenderLogin); err != nil {

@@ -158,7 +158,7 @@ func (s *Service) report(ctx context.Context, gh GitHub, op Operation) error {
 			return err // a state change meanwhile reports again itself
 		}
 	}
-	if op.State == OpSucceeded && (op.Params[paramForm] != "" || op.Kind == KindRelease) {
+	if op.State == OpSucceeded && op.Params[paramForm] != "" {
 		if err := gh.CloseIssue(ctx, op.Issue.Repo, op.Issue.Number); err != nil {
 			return err
 		}

@@ -95,11 +95,11 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 	if err != nil {
 		return err
 	}
-	if view.policyErr != nil {
-		return s.fail(ctx, gh, op, "`.github/issueops.yml` on the default branch no longer parses: "+codeSpan(view.policyErr.Error()))
-	}
 	if op.Kind == KindRelease {
 		return s.runRelease(ctx, gh, view, pol, op)
+	}
+	if view.policyErr != nil {
+		return s.fail(ctx, gh, op, brokenPolicy(view))
 	}
 	env, ok := pol.Environment(op.Environment)
 	if !ok {
@@ -155,6 +155,11 @@ func (s *Service) runStep(ctx context.Context, gh GitHub, op Operation) error {
 		return err
 	}
 	return s.runMethod(ctx, gh, env, op)
+}
+
+// brokenPolicy is the reason to stop when the policy no longer parses.
+func brokenPolicy(view *repoView) string {
+	return "`.github/issueops.yml` on the default branch no longer parses: " + codeSpan(view.policyErr.Error())
 }
 
 // markInProgress adds the in_progress status to op's deployment unless an
@@ -308,7 +313,7 @@ func (s *Service) GiveUp(ctx context.Context, id int64, cause error) error {
 	}
 	s.logOp(ctx, op, "operation failed: its job gave up", "error", cause)
 	if rp := readProgress(op).Release; rp != nil && rp.ReleaseURL != "" {
-		return s.giveUpJira(ctx, op) // the release is out: only Jira is left
+		return s.giveUpReleased(ctx, op) // the release is out: it succeeded
 	}
 	op.State, op.Reason = OpFailed, fmt.Sprintf("issueops hit an internal error and stopped (operation %d; its logs say why). "+
 		"%s requests it again", op.ID, codeSpan(s.prefix+"retry"))

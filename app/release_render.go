@@ -69,6 +69,9 @@ func jiraLine(j *jiraProgress) string {
 	if len(j.Missing) > 0 {
 		line += "; not found in Jira: " + codeSpanList(j.Missing, 20)
 	}
+	if len(j.Refused) > 0 {
+		line += "; refused by Jira: " + codeSpanList(j.Refused, 20)
+	}
 	if len(j.Elsewhere) > 0 {
 		line += "; in other projects, left alone: " + codeSpanList(j.Elsewhere, 20)
 	}

@@ -58,6 +58,14 @@ func (s *Service) cmdRelease(ctx context.Context, gh GitHub, ev CommentEvent, in
 // since the previous release) and the changelog are settled now, so the
 // status comment and a dry run show exactly what will be published.
 func (s *Service) requestRelease(ctx context.Context, c *call, ask releaseAsk) (string, error) {
+	if earlier, found, err := s.ops.store.OperationByDelivery(ctx, c.ev.RepoID, c.ev.DeliveryID); err != nil || found && c.ev.DeliveryID != "" {
+		if err != nil {
+			return "", err
+		}
+		// This delivery requested it on an earlier run: planning again now
+		// could find nothing left to release, and refuse what worked.
+		return "", s.progress(ctx, c.gh, c.pol, earlier)
+	}
 	if err := s.authorize(ctx, c, KindRelease, "", c.ev.SenderLogin); err != nil {
 		return "", err
 	}
@@ -236,13 +244,16 @@ func serverOf(c Commit) string {
 // formRelease requests the release a release form asks for. Releases wait
 // for no approval, so by the time an edit comes the request is frozen
 // (frozenByOperation); an issue whose release is under way is told so.
-func (s *Service) formRelease(ctx context.Context, c *call, req *Request) (string, error) {
+func (s *Service) formRelease(ctx context.Context, c *call, req *Request, editor string) (string, error) {
 	existing, found, err := s.ops.store.IssueOperation(ctx, req.Key)
 	if err != nil {
 		return "", err
 	}
 	if found && !existing.State.Terminal() {
 		return operationSentence(existing), nil
+	}
+	if err := s.authorizeBoth(ctx, c, KindRelease, "", c.ev.SenderLogin, editor); err != nil {
+		return "", err
 	}
 	if _, err := s.requestRelease(ctx, c, releaseAsk{version: req.Params[FieldVersion], from: req.Params[FieldRef],
 		notes: req.Params[paramNotes], form: true}); err != nil {

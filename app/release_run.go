@@ -23,6 +23,10 @@ type releaseProgress struct {
 	// Body is the release's text until the release is made, then dropped.
 	Body       string        `json:"body,omitempty"`
 	Tagged     bool          `json:"tagged,omitempty"`
+	// Creating is saved before the release is asked for: a release of the
+	// tag found after it is this one's (its answer was lost), one found
+	// before it someone else's.
+	Creating   bool          `json:"creating,omitempty"`
 	ReleaseID  int64         `json:"release_id,omitempty"`
 	ReleaseURL string        `json:"release_url,omitempty"`
 	Jira       *jiraProgress `json:"jira,omitempty"`
@@ -36,6 +40,7 @@ type jiraProgress struct {
 	Done       []string `json:"done,omitempty"`      // issues given the version and the link
 	Missing    []string `json:"missing,omitempty"`   // keys Jira does not know
 	Elsewhere  []string `json:"elsewhere,omitempty"` // keys of other projects, left alone
+	Refused    []string `json:"refused,omitempty"`   // issues Jira would not change (permissions, workflow)
 	Released   bool     `json:"released,omitempty"`  // the version is marked released
 	// Waiting says Jira failed and the step waits to try again; Failed
 	// that it gave up (a refusal retries cannot change).
@@ -58,6 +63,9 @@ func (s *Service) runRelease(ctx context.Context, gh GitHub, view *repoView, pol
 	}
 	if p.StartedAt.IsZero() {
 		p.StartedAt = s.ops.now()
+	}
+	if view.policyErr != nil && !rp.Tagged {
+		return s.fail(ctx, gh, op, brokenPolicy(view)) // nothing is published yet
 	}
 	if !p.Checked {
 		c := &call{ev: CommentEvent{DeliveryID: op.DeliveryID, Repo: op.Issue.Repo, RepoID: op.Issue.RepoID,
@@ -88,16 +96,19 @@ func (s *Service) runRelease(ctx context.Context, gh GitHub, view *repoView, pol
 		}
 	}
 	if rp.ReleaseURL == "" {
-		r, err := s.ensureRelease(ctx, gh, pol, op, rp)
-		if err != nil {
-			return err
+		r, why, err := s.ensureRelease(ctx, gh, pol, &op, &p)
+		if err != nil || why != "" {
+			if err != nil {
+				return err
+			}
+			return s.fail(ctx, gh, op, why)
 		}
 		rp.ReleaseID, rp.ReleaseURL, rp.Body = r.ID, r.HTMLURL, ""
 		if err := s.saveStep(ctx, gh, &op, p, "GitHub release "+tag+" published"); err != nil {
 			return err
 		}
 	}
-	if err := s.jiraStep(ctx, gh, pol, &op, &p); err != nil {
+	if err := s.jiraStep(ctx, gh, pol, view.policyErr != nil, &op, &p); err != nil {
 		return err
 	}
 	return s.finish(ctx, gh, op, OpSucceeded, "")
@@ -153,40 +164,55 @@ func cmpOr(err, otherwise error) error {
 	return otherwise
 }
 
-// ensureRelease finds the release of the tag an earlier run made, or makes it.
-func (s *Service) ensureRelease(ctx context.Context, gh GitHub, pol *policy.Policy, op Operation, rp *releaseProgress) (GitRelease, error) {
-	repo, tag := op.Issue.Repo, op.Params[paramTag]
+// ensureRelease finds the release of the tag an earlier run of op made, or
+// makes it. why is the user-facing reason to stop: the tag was released by
+// someone else, so this release would publish nothing of its own.
+func (s *Service) ensureRelease(ctx context.Context, gh GitHub, pol *policy.Policy, op *Operation, p *runProgress) (GitRelease, string, error) {
+	repo, tag, rp := op.Issue.Repo, op.Params[paramTag], p.Release
 	r, found, err := gh.FindRelease(ctx, repo, tag)
 	if err != nil {
-		return r, fmt.Errorf("look for the release of %s: %w", tag, err)
+		return r, "", fmt.Errorf("look for the release of %s: %w", tag, err)
 	}
-	if found {
-		return r, nil
+	switch {
+	case found && rp.Creating:
+		return r, "", nil // ours: the answer to its creation was lost
+	case found:
+		return r, fmt.Sprintf("%s is already released (%s): nothing was published again", codeSpan(tag), r.HTMLURL), nil
+	}
+	rp.Creating = true
+	if err := s.saveProgress(ctx, op, *p); err != nil {
+		return r, "", err
 	}
 	body := rp.Body
 	if notes := op.Params[paramNotes]; notes != "" {
 		body = release.EscapeNotes(notes) + "\n\n" + body
 	}
-	r, err = gh.CreateRelease(ctx, repo, NewGitRelease{TagName: tag, Name: tag, Body: body,
-		Draft: pol.Release.Draft, Prerelease: pol.Release.Prerelease || op.Ref != "" && strings.Contains(op.Ref, "-")})
-	if err != nil {
-		return r, fmt.Errorf("create the release of %s: %w", tag, err)
+	r, err = gh.CreateRelease(ctx, repo, NewGitRelease{TagName: tag, TargetSHA: op.SHA, Name: tag, Body: body,
+		Draft: pol.Release.Draft, Prerelease: pol.Release.Prerelease || strings.Contains(op.Ref, "-")})
+	if errors.Is(err, ErrAlreadyExists) {
+		return r, fmt.Sprintf("a release of %s appeared while this one was being made: nothing was published again", codeSpan(tag)), nil
 	}
-	s.logOp(ctx, op, "release created", "tag", tag, "release_id", r.ID)
-	return r, nil
+	if err != nil {
+		return r, "", fmt.Errorf("create the release of %s: %w", tag, err)
+	}
+	s.logOp(ctx, *op, "release created", "tag", tag, "release_id", r.ID)
+	return r, "", nil
 }
 
 // jiraStep gives the release's Jira issues their fix version and a link
 // to the release. Jira failing never undoes the release: the step says it
 // waits, and the run job retries it with backoff; a refusal no retry can
 // change ends the step as failed and the release as done.
-func (s *Service) jiraStep(ctx context.Context, gh GitHub, pol *policy.Policy, op *Operation, p *runProgress) error {
+func (s *Service) jiraStep(ctx context.Context, gh GitHub, pol *policy.Policy, broken bool, op *Operation, p *runProgress) error {
 	rp := p.Release
 	if rp.Jira != nil && (rp.Jira.Finished || rp.Jira.Failed != "" || rp.Jira.Skipped != "") {
 		return nil
 	}
 	cfg := pol.Release.Jira
 	switch {
+	case broken:
+		rp.Jira = &jiraProgress{Skipped: "`.github/issueops.yml` no longer parses, so its Jira settings are unknown"}
+		return s.saveStep(ctx, gh, op, *p, "Jira skipped: the policy no longer parses")
 	case cfg == nil:
 		return nil
 	case s.jira == nil:
@@ -227,7 +253,7 @@ func (s *Service) syncJira(ctx context.Context, cfg *policy.Jira, op Operation, 
 	globalID := fmt.Sprintf("issueops:release:%d:%s", op.Issue.RepoID, op.Params[paramTag])
 	title := fmt.Sprintf("%s %s", op.Issue.Repo, op.Params[paramTag])
 	for _, key := range rp.JiraKeys {
-		if slices.Contains(j.Done, key) || slices.Contains(j.Missing, key) || slices.Contains(j.Elsewhere, key) {
+		if slices.Contains(j.Done, key) || slices.Contains(j.Missing, key) || slices.Contains(j.Elsewhere, key) || slices.Contains(j.Refused, key) {
 			continue
 		}
 		if !strings.HasPrefix(key, cfg.Project+"-") {
@@ -238,9 +264,13 @@ func (s *Service) syncJira(ctx context.Context, cfg *policy.Jira, op Operation, 
 		if err == nil {
 			err = s.jira.LinkRelease(ctx, key, globalID, rp.ReleaseURL, title)
 		}
+		var later *RetryAfterError
 		switch {
 		case errors.Is(err, ErrNotFound):
 			j.Missing = append(j.Missing, key)
+		case errors.Is(err, ErrPermanent) && !errors.As(err, &later):
+			s.logOp(ctx, op, "Jira refused an issue", "issue_key", key, "error", err)
+			j.Refused = append(j.Refused, key)
 		case err != nil:
 			return fmt.Errorf("the Jira issue %s: %w", key, err)
 		default:
@@ -262,15 +292,17 @@ func mustVersion(s string) release.Version {
 	return v
 }
 
-// giveUpJira ends a release whose GitHub release is out but whose Jira
-// step used every retry: the release succeeded, its Jira step failed.
-func (s *Service) giveUpJira(ctx context.Context, op Operation) error {
+// giveUpReleased ends a release whose job gave up after its GitHub release
+// was out (the Jira step used every retry, or its reporting failed): the
+// release succeeded, and its status says what did not finish.
+func (s *Service) giveUpReleased(ctx context.Context, op Operation) error {
 	p := readProgress(op)
-	if p.Release.Jira == nil {
-		p.Release.Jira = &jiraProgress{}
+	op.Note = "the release is out; issueops could not finish reporting it"
+	if j := p.Release.Jira; j != nil && j.Waiting {
+		j.Waiting, j.Failed = false, fmt.Sprintf("Jira did not answer after every retry (operation %d; its logs say why)", op.ID)
+		op.Note = "Jira step gave up"
 	}
-	p.Release.Jira.Waiting, p.Release.Jira.Failed = false, fmt.Sprintf("Jira did not answer after every retry (operation %d; its logs say why)", op.ID)
-	op.Progress, op.Note = p.encode(), "Jira step gave up"
+	op.Progress = p.encode()
 	op.State = OpSucceeded
 	started, err := s.ops.store.Finish(ctx, op, OpSucceeded)
 	if errors.Is(err, ErrStateChanged) {

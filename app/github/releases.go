@@ -151,13 +151,17 @@ func (c *Client) FindRelease(ctx context.Context, repo app.Repo, tag string) (ap
 	return app.GitRelease{}, false, nil
 }
 
-// CreateRelease creates a release of the existing tag r.TagName
-// (POST /repos/{owner}/{repo}/releases), without target_commitish: the tag
-// fixes the commit. An empty name or body is left out, so GitHub shows
+// CreateRelease creates a release of the tag r.TagName
+// (POST /repos/{owner}/{repo}/releases) with target_commitish r.TargetSHA:
+// GitHub ignores it when the tag exists, and makes a missing tag there
+// rather than at the default branch's head. An empty name or body is left out, so GitHub shows
 // the tag as the title. A second release of the tag (GitHub's 422
 // already_exists) wraps app.ErrAlreadyExists.
 func (c *Client) CreateRelease(ctx context.Context, repo app.Repo, r app.NewGitRelease) (app.GitRelease, error) {
 	req := &gh.RepositoryRelease{TagName: gh.String(r.TagName), Draft: gh.Bool(r.Draft), Prerelease: gh.Bool(r.Prerelease)}
+	if r.TargetSHA != "" {
+		req.TargetCommitish = gh.String(r.TargetSHA)
+	}
 	if r.Name != "" {
 		req.Name = gh.String(r.Name)
 	}

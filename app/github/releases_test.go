@@ -191,10 +191,13 @@ func TestReleases(t *testing.T) {
 	if got, ok, err := g.FindRelease(ctx, testRepo, "v1.0.0"); err != nil || !ok || got.ID != draft.ID || !got.Draft {
 		t.Fatalf("FindRelease of the draft = %+v, %v, %v", got, ok, err)
 	}
-	_, err = g.CreateRelease(ctx, testRepo, app.NewGitRelease{TagName: "v9.9.9"})
-	wantPermanent(t, err)
-	if errors.Is(err, app.ErrAlreadyExists) {
-		t.Errorf("release of a missing tag = %v", err)
+	// A tag deleted before its release: GitHub makes it at the target.
+	head := fake.Tags("acme", "widgets")[0].SHA
+	if _, err = g.CreateRelease(ctx, testRepo, app.NewGitRelease{TagName: "v9.9.9", TargetSHA: head}); err != nil {
+		t.Fatalf("release of a missing tag: %v", err)
+	}
+	if sha, found, err := g.TagCommit(ctx, testRepo, "v9.9.9"); err != nil || !found || sha != head {
+		t.Errorf("the release made its tag at %q (%v, %v), want %s", sha, found, err, head)
 	}
 	for _, r := range fake.RequestsTo(routeListReleases) {
 		if r.Query.Encode() != "per_page=100" {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/issueops/issueops/app/github/githubtest"
 )
@@ -26,8 +27,9 @@ var conventionalHistory = []string{
 // /release with no version takes a minor bump from the feat since v1.4.0,
 // tags the head commit, publishes the changelog as a GitHub release, gives
 // the Jira issues of project OPS the fix version with a link to the
-// release, marks the version released, reports it all in the status
-// comment and closes the issue.
+// release, marks the version released and reports it all in the status
+// comment. The issue it was typed on stays open: only a release form's
+// issue is the release's own.
 func TestReleaseHappyPath(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	head := releaseRepo(t, fake, releasePolicy, conventionalHistory...)
@@ -68,7 +70,9 @@ func TestReleaseHappyPath(t *testing.T) {
 			t.Errorf("status comment lacks %q:\n%s", want, body)
 		}
 	}
-	waitFor(t, "the issue closed", func() bool { iss, _ := fake.Issue("acme", "api", 5); return iss.State == "closed" })
+	if iss, _ := fake.Issue("acme", "api", 5); iss.State == "closed" {
+		t.Errorf("a /release comment closed its issue")
+	}
 	if cs := replies(fake, 5); len(cs) != 1 {
 		t.Errorf("%d comments, want the status comment only", len(cs))
 	}
@@ -122,10 +126,11 @@ func TestReleaseTagMovedBeforeRun(t *testing.T) {
 	base := opsRepo(t, fake, releasePolicy)
 	fake.SeedHistory("acme", "api", "main", "alice", "fix: one")
 	grant(fake, "write", "alice")
-	fake.Inject(githubtest.Fault{Route: "GET /repos/{owner}/{repo}/git/ref/{ref}", Kind: githubtest.Status502, Times: 1})
+	// The run's first look at the tag is held unanswered until it times out
+	// (the client gives up after 2s); meanwhile the tag is made.
+	fake.Inject(githubtest.Fault{Route: "GET /repos/{owner}/{repo}/git/ref/{ref}", Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
 	s := opsServer(t, fake)
 
-	// The run's first look at the tag fails; meanwhile the tag is made.
 	s.comment(comment{id: 530, issue: 9, body: "/release", login: "alice"})
 	waitFor(t, "the run's first look at the tag", func() bool {
 		return len(fake.RequestsTo("GET /repos/{owner}/{repo}/git/ref/{ref}")) >= 1
@@ -186,7 +191,7 @@ func TestReleaseLostAnswers(t *testing.T) {
 
 // Jira down: the GitHub release is still made at once, the status comment
 // shows the Jira step pending, and once Jira is back the retried step
-// finishes, the status says done and the issue is closed.
+// finishes and the status says done.
 func TestReleaseJiraDownThenBack(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	releaseRepo(t, fake, releasePolicy, "fix: OPS-7 upload")
@@ -201,9 +206,6 @@ func TestReleaseJiraDownThenBack(t *testing.T) {
 	if !strings.Contains(pending, "- [x] GitHub release") || len(released(t, fake, 1)) != 1 {
 		t.Fatalf("the GitHub release waited for Jira:\n%s", pending)
 	}
-	if iss, _ := fake.Issue("acme", "api", 12); iss.State == "closed" {
-		t.Errorf("the issue was closed before the Jira step")
-	}
 	j.Down(false)
 	done := opComment(t, fake, 12, "Jira done", contains("succeeded"))
 	if !strings.Contains(done, "- [x] Jira fix version") {
@@ -212,7 +214,6 @@ func TestReleaseJiraDownThenBack(t *testing.T) {
 	if iss, _ := j.Issue("OPS-7"); !slices.Contains(iss.FixVersions, "api 1.4.1") {
 		t.Errorf("OPS-7 after recovery: %+v", iss)
 	}
-	waitFor(t, "the issue closed", func() bool { iss, _ := fake.Issue("acme", "api", 12); return iss.State == "closed" })
 	if n := len(fake.Releases("acme", "api")); n != 1 {
 		t.Errorf("%d releases after the retries, want 1", n)
 	}
@@ -284,4 +285,60 @@ func TestReleaseFormRunsAndClosesTheIssue(t *testing.T) {
 		t.Errorf("release body:\n%s", rel.Body)
 	}
 	waitFor(t, "the issue closed", func() bool { iss, _ := fake.Issue("acme", "api", 82); return iss.State == "closed" })
+}
+
+// Two bump releases of the same commit queued one after the other plan the
+// same version; the second finds the tag released by the first, fails
+// saying so, and publishes nothing of its own. A /cancel of a release that
+// has made its tag is refused: it would leave a tag without its release.
+func TestReleaseOfAReleasedTagFails(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy, "fix: a")
+	grant(fake, "write", "alice")
+	j, jiraOn := withJira(t)
+	j.Down(true) // holds the first release in its Jira step
+	s := opsServer(t, fake, jiraOn)
+
+	// The first release's look at its tag is held: the second is planned
+	// meanwhile, against the same previous release.
+	fake.Inject(githubtest.Fault{Route: "GET /repos/{owner}/{repo}/git/ref/{ref}", Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
+	s.comment(comment{id: 580, issue: 15, body: "/release", login: "alice"})
+	waitFor(t, "the first release's look at its tag", func() bool {
+		return len(fake.RequestsTo("GET /repos/{owner}/{repo}/git/ref/{ref}")) >= 1
+	})
+	s.comment(comment{id: 582, issue: 16, body: "/release patch", login: "alice"})
+	opComment(t, fake, 16, "the second queued", contains("queued"))
+	opComment(t, fake, 15, "the first release waiting for Jira", contains("pending: Jira did not answer"))
+	s.comment(comment{id: 581, issue: 15, body: "/cancel", login: "alice"})
+	if got := reply(t, fake, 15, 581); !strings.Contains(got, "finishes by itself") {
+		t.Errorf("/cancel of a tagged release:\n%s", got)
+	}
+	j.Down(false)
+	body := opComment(t, fake, 16, "the second failed", contains("failed"))
+	if !strings.Contains(body, "already released") {
+		t.Errorf("status of the second:\n%s", body)
+	}
+	opComment(t, fake, 15, "the first succeeded", contains("succeeded"))
+	if n := writesMade(fake, createReleaseRoute); n != 1 {
+		t.Errorf("%d releases made, want 1", n)
+	}
+}
+
+// The policy breaks after the release was published, while Jira is down:
+// the release still succeeds; its Jira step says why it was skipped.
+func TestReleasePolicyBrokenAfterPublishing(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy, "fix: OPS-7 a")
+	grant(fake, "write", "alice")
+	j, jiraOn := withJira(t, "OPS-7")
+	j.Down(true)
+	s := opsServer(t, fake, jiraOn)
+
+	s.comment(comment{id: 590, issue: 17, body: "/release", login: "alice"})
+	opComment(t, fake, 17, "waiting for Jira", contains("pending: Jira did not answer"))
+	fake.SeedCommit("acme", "api", "main", map[string]string{".github/issueops.yml": "release: [broken\n"})
+	body := opComment(t, fake, 17, "succeeded", contains("succeeded"))
+	if !strings.Contains(body, "Jira: skipped") || !strings.Contains(body, "- [x] GitHub release") {
+		t.Errorf("status:\n%s", body)
+	}
 }

@@ -138,14 +138,16 @@ func TestSlackDownForAWholeOperation(t *testing.T) {
 	}
 	sl.Up()
 	var steps []string
+	var top slacktest.Message
 	waitFor(t, "every message after Slack is back", func() bool {
 		if len(sl.Messages(sl.ChannelID("#prod-changes"))) == 0 {
 			return false
 		}
-		_, steps = threadTexts(t, sl, "#prod-changes")
-		return len(steps) > 0 && strings.Contains(steps[len(steps)-1], "succeeded")
+		top, steps = threadTexts(t, sl, "#prod-changes")
+		return len(steps) > 0 && strings.Contains(steps[len(steps)-1], "succeeded") &&
+			strings.Contains(strings.Join(top.BlockTexts(), " "), "succeeded")
 	})
-	if !inOrder(steps, []string{"queued", "running", "succeeded"}) {
+	if !inOrder(steps, []string{"queued", "running", "GitHub deployment", "deploying", "succeeded"}) {
 		t.Errorf("thread %q out of order", steps)
 	}
 	calls := chatCalls(sl)

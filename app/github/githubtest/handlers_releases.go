@@ -1,6 +1,7 @@
 package githubtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -90,8 +91,8 @@ func parseReleaseWrite(c *call) (releaseWrite, *response) {
 // an existing tag, published unless draft, by the caller; 201 with the
 // release. 422 Validation Failed with code already_exists when the tag has
 // a release (a draft included), as GitHub answers. A tag that does not
-// exist is also a 422 here: GitHub would create it at target_commitish,
-// which the app never asks for, since it tags first.
+// exist is made at target_commitish (default: the default branch), as
+// GitHub does; a target that names no commit is a 422.
 func (s *Server) createRelease(c *call) *response {
 	w, bad := parseReleaseWrite(c)
 	s.mu.Lock()
@@ -109,8 +110,11 @@ func (s *Server) createRelease(c *call) *response {
 	case r.releaseOf(w.tag) != nil:
 		return validationFailed(c.rt.doc, valError{Resource: "Release", Code: "already_exists", Field: "tag_name"})
 	case r.tags[w.tag] == "":
-		return validationFailed(c.rt.doc, valError{Resource: "Release", Code: "invalid", Field: "tag_name",
-			Message: "githubtest: tag " + w.tag + " does not exist; the fake does not create tags from releases"})
+		target := r.resolve(cmp.Or(w.target, r.defaultBranch))
+		if target == nil {
+			return validationFailed(c.rt.doc, valError{Resource: "Release", Code: "invalid", Field: "target_commitish"})
+		}
+		r.tags[w.tag] = target.sha
 	}
 	rel := s.st.addRelease(r, &releaseRec{
 		tag: w.tag, target: w.target, name: w.name, body: w.body, draft: w.draft, prerelease: w.prerelease,

@@ -55,11 +55,18 @@ func TestCreateReleaseThroughGoGitHub(t *testing.T) {
 			t.Fatalf("second release of %s: %d %s\nwant %s", tag, r.status, r.body, want)
 		}
 	}
-	// A tag that does not exist: GitHub would make it; the fake refuses.
-	_, _, err = c.Repositories.CreateRelease(ctx, "acme", "widgets", &gh.RepositoryRelease{TagName: gh.String("v9"), TargetCommitish: gh.String(main)})
-	wantGitHubStatus(t, err, 422)
 	if n := len(s.Releases("acme", "widgets")); n != 2 || len(s.Tags("acme", "widgets")) != 3 {
 		t.Fatalf("%d releases and tags %v after refusals", n, s.Tags("acme", "widgets"))
+	}
+	// A tag that does not exist is made at target_commitish, as GitHub does;
+	// a target that names no commit is a 422.
+	_, _, err = c.Repositories.CreateRelease(ctx, "acme", "widgets", &gh.RepositoryRelease{TagName: gh.String("v9"), TargetCommitish: gh.String("nope")})
+	wantGitHubStatus(t, err, 422)
+	if _, _, err = c.Repositories.CreateRelease(ctx, "acme", "widgets", &gh.RepositoryRelease{TagName: gh.String("v9"), TargetCommitish: gh.String(main)}); err != nil {
+		t.Fatal(err)
+	}
+	if tags := s.Tags("acme", "widgets"); len(tags) != 4 {
+		t.Fatalf("tags %v after a release of a new tag", tags)
 	}
 }
 
