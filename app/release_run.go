@@ -21,8 +21,8 @@ type releaseProgress struct {
 	JiraKeys   []string `json:"jira_keys,omitempty"`
 	CompareURL string   `json:"compare_url,omitempty"`
 	// Body is the release's text until the release is made, then dropped.
-	Body       string        `json:"body,omitempty"`
-	Tagged     bool          `json:"tagged,omitempty"`
+	Body   string `json:"body,omitempty"`
+	Tagged bool   `json:"tagged,omitempty"`
 	// Creating is saved before the release is asked for: a release of the
 	// tag found after it is this one's (its answer was lost), one found
 	// before it someone else's.
