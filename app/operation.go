@@ -157,6 +157,8 @@ var ErrStateChanged = errors.New("operation state changed")
 //     removes a lock and returns it (found=false when there was none, or
 //     when owner is given and the lock is someone else's), then starts what
 //     can start; Locks lists unexpired locks, by environment.
+//   - EnqueueRun has the operation's run job run (again) soon, whatever its
+//     state; when the job is running now, once more right after it ends.
 type OperationStore interface {
 	CreateOperation(ctx context.Context, op Operation) (Operation, error)
 	Operation(ctx context.Context, id int64) (Operation, error)
@@ -173,4 +175,5 @@ type OperationStore interface {
 	TakeLock(ctx context.Context, l Lock) (held Lock, ok bool, err error)
 	ReleaseLock(ctx context.Context, repoID int64, environment, owner string) (l Lock, found bool, started []Operation, err error)
 	Locks(ctx context.Context, repoID int64) ([]Lock, error)
+	EnqueueRun(ctx context.Context, opID int64) error
 }

@@ -306,7 +306,7 @@ func (s *Service) saveProgress(ctx context.Context, op *Operation, p runProgress
 // of the Slack thread): note says what was done.
 func (s *Service) saveNoted(ctx context.Context, op *Operation, p runProgress, note string) error {
 	op.Progress, op.Note = p.encode(), note
-	err := s.update(ctx, *op, OpRunning)
+	err := s.update(ctx, *op, op.State)
 	op.Note = ""
 	return err
 }

@@ -80,6 +80,9 @@ func (s *Service) stepOperation(ctx context.Context, id int64, holder string) er
 		if err != nil {
 			return err
 		}
+		if op.State == OpSucceeded && op.Kind == KindRelease && jiraPending(readProgress(op).Release) {
+			return s.runJiraAfter(ctx, gh, op)
+		}
 		if op.State != OpRunning {
 			return s.report(ctx, gh, op)
 		}
@@ -308,6 +311,9 @@ func stripMarkup(s string) string { return strings.ReplaceAll(s, "`", "") }
 // An error means the operation could not be ended: the job tries again.
 func (s *Service) GiveUp(ctx context.Context, id int64, cause error) error {
 	op, err := s.ops.store.Operation(ctx, id)
+	if err == nil && op.State == OpSucceeded && op.Kind == KindRelease {
+		return s.giveUpJira(ctx, op, cause)
+	}
 	if err != nil || op.State != OpRunning {
 		return err
 	}

@@ -108,10 +108,43 @@ func (s *Service) runRelease(ctx context.Context, gh GitHub, view *repoView, pol
 			return err
 		}
 	}
-	if err := s.jiraStep(ctx, gh, pol, view.policyErr != nil, &op, &p); err != nil {
-		return err
+	if rp.Jira == nil {
+		rp.Jira = s.planJira(pol, view.policyErr != nil, op)
+	}
+	if jiraPending(rp) {
+		// The release is out, so the operation succeeds now and frees the
+		// release slot; the Jira step, which may wait on Jira for hours,
+		// runs after it in the same job. EnqueueRun comes first: a crash
+		// between the two still runs it.
+		if err := s.saveProgress(ctx, &op, p); err != nil {
+			return err
+		}
+		if err := s.ops.store.EnqueueRun(ctx, op.ID); err != nil {
+			return err
+		}
 	}
 	return s.finish(ctx, gh, op, OpSucceeded, "")
+}
+
+// planJira is the Jira step a release will take after it succeeded: nil
+// for none, skipped (with the reason) when it cannot run.
+func (s *Service) planJira(pol *policy.Policy, broken bool, op Operation) *jiraProgress {
+	switch cfg := pol.Release.Jira; {
+	case broken:
+		return &jiraProgress{Skipped: "`.github/issueops.yml` no longer parses, so its Jira settings are unknown"}
+	case cfg == nil:
+		return nil
+	case s.jira == nil:
+		return &jiraProgress{Skipped: "Jira is not configured on this issueops installation"}
+	default:
+		return &jiraProgress{Version: release.Expand(cfg.Version, mustVersion(op.Ref))}
+	}
+}
+
+// jiraPending reports whether a release's Jira step has yet to run.
+func jiraPending(rp *releaseProgress) bool {
+	j := rp.Jira
+	return j != nil && !j.Finished && j.Failed == "" && j.Skipped == ""
 }
 
 // saveStep records a finished step: in the operation (and its audit
@@ -123,9 +156,15 @@ func (s *Service) saveStep(ctx context.Context, gh GitHub, op *Operation, p runP
 	if err := s.report(ctx, gh, *op); err != nil {
 		return err
 	}
-	fresh, err := s.refreshed(ctx, *op)
+	fresh, err := s.ops.store.Operation(ctx, op.ID) // report may have saved its comment id
+	if err != nil {
+		return err
+	}
+	if fresh.State != op.State {
+		return errWaiting // ended meanwhile (a /cancel): stop here
+	}
 	*op = fresh
-	return err
+	return nil
 }
 
 // ensureTag makes sure tag names op's commit. why is the user-facing
@@ -199,43 +238,42 @@ func (s *Service) ensureRelease(ctx context.Context, gh GitHub, pol *policy.Poli
 	return r, "", nil
 }
 
-// jiraStep gives the release's Jira issues their fix version and a link
-// to the release. Jira failing never undoes the release: the step says it
-// waits, and the run job retries it with backoff; a refusal no retry can
-// change ends the step as failed and the release as done.
-func (s *Service) jiraStep(ctx context.Context, gh GitHub, pol *policy.Policy, broken bool, op *Operation, p *runProgress) error {
+// runJiraAfter is the Jira step of a release that succeeded: the issues it
+// ships get their fix version and a link to the release. Jira failing
+// never undoes the release: the status says the step waits, and the job
+// retries it with backoff; a refusal no retry can change ends the step as
+// failed. It runs under the policy of now, whose Jira settings may have
+// changed since the release.
+func (s *Service) runJiraAfter(ctx context.Context, gh GitHub, op Operation) error {
+	p := readProgress(op)
 	rp := p.Release
-	if rp.Jira != nil && (rp.Jira.Finished || rp.Jira.Failed != "" || rp.Jira.Skipped != "") {
-		return nil
+	view := s.view(gh, op.Issue.Repo)
+	pol, err := view.readPolicy(ctx)
+	if err != nil {
+		return err
 	}
 	cfg := pol.Release.Jira
-	switch {
-	case broken:
-		rp.Jira = &jiraProgress{Skipped: "`.github/issueops.yml` no longer parses, so its Jira settings are unknown"}
-		return s.saveStep(ctx, gh, op, *p, "Jira skipped: the policy no longer parses")
-	case cfg == nil:
-		return nil
-	case s.jira == nil:
-		rp.Jira = &jiraProgress{Skipped: "Jira is not configured on this issueops installation"}
-		return s.saveStep(ctx, gh, op, *p, "Jira skipped: not configured")
+	if view.policyErr != nil || cfg == nil || s.jira == nil {
+		rp.Jira.Skipped = "`.github/issueops.yml` no longer asks for it, or Jira is not configured on this installation"
+		if view.policyErr != nil {
+			rp.Jira.Skipped = "`.github/issueops.yml` no longer parses, so its Jira settings are unknown"
+		}
+		return s.saveStep(ctx, gh, &op, p, "Jira skipped")
 	}
-	if rp.Jira == nil {
-		rp.Jira = &jiraProgress{Version: release.Expand(cfg.Version, mustVersion(op.Ref))}
-	}
-	err := s.syncJira(ctx, cfg, *op, rp)
+	err = s.syncJira(ctx, cfg, op, rp)
 	if err == nil {
 		rp.Jira.Waiting, rp.Jira.Finished = false, true
-		return s.saveStep(ctx, gh, op, *p, "Jira version "+rp.Jira.Version+" done")
+		return s.saveStep(ctx, gh, &op, p, "Jira version "+rp.Jira.Version+" done")
 	}
 	if errors.Is(err, ErrPermanent) {
-		s.logOp(ctx, *op, "the Jira step failed", "error", err)
-		rp.Jira.Waiting, rp.Jira.Failed = false, "Jira refused the request (the logs of operation "+fmt.Sprint(op.ID)+" say why)"
-		return s.saveStep(ctx, gh, op, *p, "Jira step failed")
+		s.logOp(ctx, op, "the Jira step failed", "error", err)
+		rp.Jira.Waiting, rp.Jira.Failed = false, fmt.Sprintf("Jira refused the request (the logs of operation %d say why)", op.ID)
+		return s.saveStep(ctx, gh, &op, p, "Jira step failed")
 	}
-	s.logOp(ctx, *op, "the Jira step will be retried", "error", err)
+	s.logOp(ctx, op, "the Jira step will be retried", "error", err)
 	if !rp.Jira.Waiting {
 		rp.Jira.Waiting = true
-		if serr := s.saveStep(ctx, gh, op, *p, "Jira unavailable: retrying"); serr != nil {
+		if serr := s.saveStep(ctx, gh, &op, p, "Jira unavailable: retrying"); serr != nil {
 			return serr
 		}
 	}
@@ -293,16 +331,14 @@ func mustVersion(s string) release.Version {
 }
 
 // giveUpReleased ends a release whose job gave up after its GitHub release
-// was out (the Jira step used every retry, or its reporting failed): the
-// release succeeded, and its status says what did not finish.
+// was out (its reporting failed for good): the release succeeded. A Jira
+// step it had not reached is not run: the status says so.
 func (s *Service) giveUpReleased(ctx context.Context, op Operation) error {
 	p := readProgress(op)
-	op.Note = "the release is out; issueops could not finish reporting it"
-	if j := p.Release.Jira; j != nil && j.Waiting {
-		j.Waiting, j.Failed = false, fmt.Sprintf("Jira did not answer after every retry (operation %d; its logs say why)", op.ID)
-		op.Note = "Jira step gave up"
+	if j := p.Release.Jira; j != nil && jiraPending(p.Release) {
+		j.Failed = fmt.Sprintf("not run: issueops hit an internal error first (operation %d; its logs say why)", op.ID)
 	}
-	op.Progress = p.encode()
+	op.Progress, op.Note = p.encode(), "the release is out; issueops could not finish reporting it"
 	op.State = OpSucceeded
 	started, err := s.ops.store.Finish(ctx, op, OpSucceeded)
 	if errors.Is(err, ErrStateChanged) {
@@ -314,10 +350,27 @@ func (s *Service) giveUpReleased(ctx context.Context, op Operation) error {
 	s.logStarted(ctx, started)
 	if gh, err := s.clients.ForInstallation(ctx, op.InstallationID); err == nil {
 		if err := s.report(ctx, gh, op); err != nil {
-			s.logger.WarnContext(ctx, "report a release whose Jira step gave up", "operation_id", op.ID, "error", err)
+			s.logger.WarnContext(ctx, "report a release that gave up", "operation_id", op.ID, "error", err)
 		}
 	}
 	return nil
+}
+
+// giveUpJira ends the Jira step of a release that succeeded when its job
+// used every retry: the step failed, the release stands.
+func (s *Service) giveUpJira(ctx context.Context, op Operation, cause error) error {
+	p := readProgress(op)
+	if p.Release == nil || !jiraPending(p.Release) {
+		return nil
+	}
+	s.logOp(ctx, op, "the Jira step gave up", "error", cause)
+	p.Release.Jira.Waiting = false
+	p.Release.Jira.Failed = fmt.Sprintf("Jira did not answer after every retry (operation %d; its logs say why)", op.ID)
+	gh, err := s.clients.ForInstallation(ctx, op.InstallationID)
+	if err != nil {
+		return err
+	}
+	return s.saveStep(ctx, gh, &op, p, "Jira step gave up")
 }
 
 // retriedRelease is the plan of a failed release, for /retry: the steps it

@@ -39,7 +39,7 @@ func TestReleaseHappyPath(t *testing.T) {
 	s := opsServer(t, fake, jiraOn)
 
 	s.comment(comment{id: 500, issue: 5, body: "/release", login: "alice"})
-	body := opComment(t, fake, 5, "the release succeeded", contains("succeeded"))
+	body := opComment(t, fake, 5, "the release and its Jira step done", contains("- [x] Jira fix version"))
 	if got := tagAt(fake, "v1.5.0"); got != head {
 		t.Fatalf("tag v1.5.0 at %q, want the head %s", got, head)
 	}
@@ -189,9 +189,9 @@ func TestReleaseLostAnswers(t *testing.T) {
 	}
 }
 
-// Jira down: the GitHub release is still made at once, the status comment
-// shows the Jira step pending, and once Jira is back the retried step
-// finishes and the status says done.
+// Jira down: the release still succeeds at once (its slot freed), the
+// status comment shows the Jira step pending, and once Jira is back the
+// retried step finishes and the status says done.
 func TestReleaseJiraDownThenBack(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	releaseRepo(t, fake, releasePolicy, "fix: OPS-7 upload")
@@ -203,14 +203,11 @@ func TestReleaseJiraDownThenBack(t *testing.T) {
 
 	s.comment(comment{id: 560, issue: 12, body: "/release", login: "alice"})
 	pending := opComment(t, fake, 12, "Jira pending", contains("pending: Jira did not answer"))
-	if !strings.Contains(pending, "- [x] GitHub release") || len(released(t, fake, 1)) != 1 {
-		t.Fatalf("the GitHub release waited for Jira:\n%s", pending)
+	if !strings.Contains(pending, "- [x] GitHub release") || !strings.Contains(pending, "succeeded") || len(released(t, fake, 1)) != 1 {
+		t.Fatalf("the release waited for Jira:\n%s", pending)
 	}
 	j.Down(false)
-	done := opComment(t, fake, 12, "Jira done", contains("succeeded"))
-	if !strings.Contains(done, "- [x] Jira fix version") {
-		t.Errorf("status:\n%s", done)
-	}
+	opComment(t, fake, 12, "Jira done", contains("- [x] Jira fix version"))
 	if iss, _ := j.Issue("OPS-7"); !slices.Contains(iss.FixVersions, "api 1.4.1") {
 		t.Errorf("OPS-7 after recovery: %+v", iss)
 	}
@@ -225,12 +222,12 @@ func TestReleasesQueue(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	releaseRepo(t, fake, releasePolicy, "fix: a")
 	grant(fake, "write", "alice")
-	j, jiraOn := withJira(t)
-	j.Down(true) // holds the first release in its Jira step
-	s := opsServer(t, fake, jiraOn)
+	// The first release's creation is held (each try times out after 2s).
+	fake.Inject(githubtest.Fault{Route: createReleaseRoute, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 2})
+	s := opsServer(t, fake)
 
 	s.comment(comment{id: 570, issue: 13, body: "/release", login: "alice"})
-	opComment(t, fake, 13, "the first release waiting for Jira", contains("pending: Jira did not answer"))
+	waitFor(t, "the first release being made", func() bool { return len(fake.RequestsTo(createReleaseRoute)) >= 1 })
 	fake.SeedHistory("acme", "api", "main", "alice", "feat!: drop the old API")
 	s.comment(comment{id: 571, issue: 14, body: "/release 2.0.0", login: "alice"})
 	queued := opComment(t, fake, 14, "the second release queued", contains("queued"))
@@ -242,13 +239,13 @@ func TestReleasesQueue(t *testing.T) {
 	if !strings.Contains(q, "v1.4.1") || !strings.Contains(q, "v2.0.0") {
 		t.Errorf("/queue:\n%s", q)
 	}
-	if n := len(fake.Releases("acme", "api")); n != 1 {
-		t.Fatalf("%d releases while the first runs, want 1", n)
+	if n := len(fake.Releases("acme", "api")); n != 0 {
+		t.Fatalf("%d releases while the first is held, want 0", n)
 	}
-	j.Down(false)
 	opComment(t, fake, 14, "the second release done", contains("succeeded"))
-	if n := len(fake.Releases("acme", "api")); n != 2 {
-		t.Errorf("%d releases, want 2", n)
+	opComment(t, fake, 13, "the first release done", contains("succeeded"))
+	if rels := fake.Releases("acme", "api"); len(rels) != 2 {
+		t.Errorf("releases %+v, want 2", rels)
 	}
 }
 
@@ -295,31 +292,30 @@ func TestReleaseOfAReleasedTagFails(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	releaseRepo(t, fake, releasePolicy, "fix: a")
 	grant(fake, "write", "alice")
-	j, jiraOn := withJira(t)
-	j.Down(true) // holds the first release in its Jira step
-	s := opsServer(t, fake, jiraOn)
-
-	// The first release's look at its tag is held: the second is planned
-	// meanwhile, against the same previous release.
+	// The first release's look at its tag is held, so the second is planned
+	// against the same previous release; then its creation is held, so the
+	// /cancel comes between the tag and the release.
 	fake.Inject(githubtest.Fault{Route: "GET /repos/{owner}/{repo}/git/ref/{ref}", Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
+	fake.Inject(githubtest.Fault{Route: createReleaseRoute, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
+	s := opsServer(t, fake)
+
 	s.comment(comment{id: 580, issue: 15, body: "/release", login: "alice"})
 	waitFor(t, "the first release's look at its tag", func() bool {
 		return len(fake.RequestsTo("GET /repos/{owner}/{repo}/git/ref/{ref}")) >= 1
 	})
 	s.comment(comment{id: 582, issue: 16, body: "/release patch", login: "alice"})
 	opComment(t, fake, 16, "the second queued", contains("queued"))
-	opComment(t, fake, 15, "the first release waiting for Jira", contains("pending: Jira did not answer"))
+	waitFor(t, "the first release being made", func() bool { return len(fake.RequestsTo(createReleaseRoute)) >= 1 })
 	s.comment(comment{id: 581, issue: 15, body: "/cancel", login: "alice"})
 	if got := reply(t, fake, 15, 581); !strings.Contains(got, "finishes by itself") {
 		t.Errorf("/cancel of a tagged release:\n%s", got)
 	}
-	j.Down(false)
 	body := opComment(t, fake, 16, "the second failed", contains("failed"))
 	if !strings.Contains(body, "already released") {
 		t.Errorf("status of the second:\n%s", body)
 	}
 	opComment(t, fake, 15, "the first succeeded", contains("succeeded"))
-	if n := writesMade(fake, createReleaseRoute); n != 1 {
+	if n := len(fake.Releases("acme", "api")); n != 1 {
 		t.Errorf("%d releases made, want 1", n)
 	}
 }
@@ -337,7 +333,7 @@ func TestReleasePolicyBrokenAfterPublishing(t *testing.T) {
 	s.comment(comment{id: 590, issue: 17, body: "/release", login: "alice"})
 	opComment(t, fake, 17, "waiting for Jira", contains("pending: Jira did not answer"))
 	fake.SeedCommit("acme", "api", "main", map[string]string{".github/issueops.yml": "release: [broken\n"})
-	body := opComment(t, fake, 17, "succeeded", contains("succeeded"))
+	body := opComment(t, fake, 17, "the Jira step skipped", contains("Jira: skipped"))
 	if !strings.Contains(body, "Jira: skipped") || !strings.Contains(body, "- [x] GitHub release") {
 		t.Errorf("status:\n%s", body)
 	}

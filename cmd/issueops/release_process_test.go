@@ -49,7 +49,7 @@ func TestReleaseKilledBetweenTagAndRelease(t *testing.T) {
 
 	restart := time.Now()
 	startReplica(t, addr, secret, logs, args...)
-	waitLong(t, 90*time.Second, "the release resumed and done", func() bool { return statusSays(fake, 30, "succeeded") })
+	waitLong(t, 90*time.Second, "the release resumed and done", func() bool { return statusSays(fake, 30, "- [x] Jira fix version") })
 	t.Logf("after the restart the release was done in %s", time.Since(restart).Round(time.Millisecond))
 	if n := len(fake.Releases("acme", "api")); n != 1 {
 		t.Errorf("%d releases, want 1", n)
