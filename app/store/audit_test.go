@@ -425,3 +425,33 @@ func exec(t *testing.T, st *Store, query string, args ...any) {
 		t.Fatalf("%s: %v", query, err)
 	}
 }
+
+// A lock that expires leaves an unlock entry by issueops (no actor) when
+// the queue next moves, so the log says when it stopped holding.
+func TestExpiredLockIsAudited(t *testing.T) {
+	eachStore(t, func(t *testing.T, url string) {
+		st := openTest(t, url, nil)
+		ctx := app.WithActor(context.Background(), "carol", "d-9")
+		if _, _, err := st.TakeLock(ctx, app.Lock{RepoID: opRepoID, Repo: opRepo, Environment: "qa", Owner: "carol",
+			Issue: 4, ExpiresAt: time.Now().Add(50 * time.Millisecond)}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(80 * time.Millisecond)
+		if _, err := st.Advance(app.WithActor(context.Background(), "", "d-10"), opRepoID); err != nil {
+			t.Fatal(err)
+		}
+		got := summaries(entriesAfter(t, st, 1))
+		if len(got) != 1 || !strings.HasPrefix(got[0], `unlock  op=0 #4 env=qa actor= delivery=d-10 detail="expired; held by carol`) {
+			t.Fatalf("entries after the lock: %q", got)
+		}
+		if _, err := st.Advance(context.Background(), opRepoID); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(entriesAfter(t, st, 2)); n != 0 {
+			t.Errorf("%d more entries for a lock that already expired", n)
+		}
+		if c := mustVerify(t, st); c != (AuditCheck{Entries: 2}) {
+			t.Errorf("verify = %+v", c)
+		}
+	})
+}

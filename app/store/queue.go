@@ -251,11 +251,37 @@ func (e *engineOf[TTx]) startQueued(ctx context.Context, tx TTx, repoID int64) (
 // the entries of the change that came before, followed by those of the
 // starts: the last writes of the transaction (see appendAuditTx).
 func (e *engineOf[TTx]) startAudited(ctx context.Context, tx TTx, repoID int64, entries ...app.AuditEntry) ([]app.Operation, error) {
+	expired, err := e.expireLocks(ctx, tx, repoID)
+	if err != nil {
+		return nil, err
+	}
 	started, err := e.startQueued(ctx, tx, repoID)
 	if err != nil {
 		return nil, err
 	}
+	for _, l := range expired {
+		entries = append(entries, app.AuditEntry{RepoID: l.RepoID, Repo: l.Repo, Issue: l.Issue,
+			Environment: l.Environment, Action: app.AuditUnlock, DeliveryID: app.ActorFrom(ctx).DeliveryID,
+			Detail: "expired; " + unlockDetail(l)})
+	}
 	return started, e.appendAuditTx(ctx, tx, append(entries, startEntries(ctx, started)...)...)
+}
+
+// expireLocks deletes the repository's locks past their expiry and returns
+// them, so that each one's end is in the audit log (by issueops: no actor).
+func (e *engineOf[TTx]) expireLocks(ctx context.Context, tx TTx, repoID int64) ([]app.Lock, error) {
+	var expired []app.Lock
+	now := time.Now().UnixMilli()
+	err := e.rowsTx(ctx, tx, func(r row) error {
+		l, err := scanLock(r)
+		expired = append(expired, l)
+		return err
+	}, e.rebind(selectLock+` WHERE repo_id = ? AND expires_at > 0 AND expires_at <= ? ORDER BY environment`), repoID, now)
+	if err != nil || len(expired) == 0 {
+		return nil, err
+	}
+	_, err = e.execTx(ctx, tx, e.rebind(`DELETE FROM env_locks WHERE repo_id = ? AND expires_at > 0 AND expires_at <= ?`), repoID, now)
+	return expired, err
 }
 
 // tidyQueue deletes the repository's expired locks and the slot rows of

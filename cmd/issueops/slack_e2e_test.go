@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/issueops/issueops/app/github/githubtest"
 	"github.com/issueops/issueops/app/slack/slacktest"
@@ -157,7 +158,8 @@ func TestSlackDownForAWholeOperation(t *testing.T) {
 }
 
 // User text reaches Slack only as literal text: a denial reason full of
-// Slack markup and mentions arrives escaped in every field.
+// Slack markup and mentions arrives escaped in every field, and on GitHub
+// it stays inside code spans.
 func TestSlackShowsUserTextLiterally(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	opsRepo(t, fake, slackPolicy)
@@ -169,7 +171,12 @@ func TestSlackShowsUserTextLiterally(t *testing.T) {
 	s.comment(comment{id: 620, issue: 22, body: "/deploy v1.4.0 to staging", login: "alice"})
 	opComment(t, fake, 22, "awaiting approval", contains("awaiting approval"))
 	s.comment(comment{id: 621, issue: 22, body: "/deny " + strings.Join(corpus, " "), login: "bob"})
-	opComment(t, fake, 22, "denied", contains("denied"))
+	status := opComment(t, fake, 22, "denied", contains("denied"))
+	for _, bad := range append(corpus, "@") {
+		if strings.Contains(stripCodeSpans(status), bad) {
+			t.Errorf("the status comment shows %q outside code spans:\n%s", bad, status)
+		}
+	}
 	waitFor(t, "the denial in Slack", func() bool {
 		for _, c := range chatCalls(sl) {
 			if strings.Contains(c.Text+strings.Join(c.BlockTexts(), ""), "denied") && c.ThreadTS == "" {
@@ -213,4 +220,30 @@ func inOrder(texts, want []string) bool {
 		i += j + 1
 	}
 	return true
+}
+
+// A 429 from Slack is honoured: the next call waits for its Retry-After,
+// and the message still arrives.
+func TestSlackRateLimitHonoursRetryAfter(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	opsRepo(t, fake, slackPolicy)
+	grant(fake, "write", "alice")
+	sl, slackOn := withSlack(t)
+	sl.RateLimitNext(1, 2)
+	s := opsServer(t, fake, slackOn)
+
+	s.comment(comment{id: 630, issue: 23, body: "/deploy v1.4.0 to production", login: "alice"})
+	waitFor(t, "the message after the rate limit", func() bool { return len(sl.Messages(sl.ChannelID("#prod-changes"))) > 0 })
+	var limited, next time.Time
+	for _, c := range sl.Calls() {
+		switch {
+		case c.Status == 429 && limited.IsZero():
+			limited = c.At
+		case !limited.IsZero() && next.IsZero() && strings.HasPrefix(c.Method, "chat."):
+			next = c.At
+		}
+	}
+	if limited.IsZero() || next.Sub(limited) < 2*time.Second {
+		t.Errorf("429 at %v, next chat call at %v: want at least the 2s of Retry-After between", limited, next)
+	}
 }

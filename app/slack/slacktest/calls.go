@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"strconv"
+	"time"
 )
 
 // Call is one request the fake received, as Slack would read it.
@@ -36,6 +37,8 @@ type Call struct {
 	// answered with ok:false ("" on success or for a bare HTTP error).
 	Status int
 	Error  string
+	// At is when the call arrived.
+	At time.Time
 }
 
 // fill sets the typed fields from Form.

@@ -163,7 +163,7 @@ func write(w http.ResponseWriter, a answer) {
 // readCall decodes a request as Slack would: form or JSON body, token from
 // the Authorization header or the form.
 func readCall(r *http.Request) Call {
-	c := Call{Method: strings.TrimPrefix(r.URL.Path, "/"), Form: url.Values{}}
+	c := Call{Method: strings.TrimPrefix(r.URL.Path, "/"), Form: url.Values{}, At: time.Now()}
 	raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<22))
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 		c.Form = jsonForm(raw)
