@@ -338,3 +338,33 @@ func TestReleasePolicyBrokenAfterPublishing(t *testing.T) {
 		t.Errorf("status:\n%s", body)
 	}
 }
+
+// Permission is asked of GitHub again when a queued release starts: one
+// whose requester lost it meanwhile fails without tagging, and /retry
+// after the permission is back releases it once.
+func TestReleaseRechecksPermissionAtStartThenRetry(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy, "fix: a")
+	grant(fake, "write", "alice", "bob")
+	fake.Inject(githubtest.Fault{Route: createReleaseRoute, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 595, issue: 18, body: "/release", login: "alice"})
+	waitFor(t, "the first release being made", func() bool { return len(fake.RequestsTo(createReleaseRoute)) >= 1 })
+	fake.SeedHistory("acme", "api", "main", "bob", "feat: b")
+	s.comment(comment{id: 596, issue: 19, body: "/release", login: "bob"})
+	opComment(t, fake, 19, "bob's release queued", contains("queued"))
+	grant(fake, "read", "bob")
+	failed := opComment(t, fake, 19, "bob's release failed at its start", contains("failed"))
+	if !strings.Contains(failed, "needs") || tagAt(fake, "v1.5.0") != "" {
+		t.Fatalf("status:\n%s\ntags %+v", failed, fake.Tags("acme", "api"))
+	}
+	grant(fake, "write", "bob")
+	s.comment(comment{id: 597, issue: 19, body: "/retry", login: "bob"})
+	opComment(t, fake, 19, "the retried release succeeded", func(b string) bool {
+		return strings.Contains(b, "succeeded") && strings.Contains(b, "v1.5.0")
+	})
+	if n := len(fake.Releases("acme", "api")); n != 2 {
+		t.Errorf("%d releases, want 2", n)
+	}
+}
