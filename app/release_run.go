@@ -111,14 +111,12 @@ func (s *Service) runRelease(ctx context.Context, gh GitHub, view *repoView, pol
 	if rp.Jira == nil {
 		rp.Jira = s.planJira(pol, view.policyErr != nil, op)
 	}
+	op.Progress = p.encode() // Finish writes it
 	if jiraPending(rp) {
 		// The release is out, so the operation succeeds now and frees the
 		// release slot; the Jira step, which may wait on Jira for hours,
 		// runs after it in the same job. EnqueueRun comes first: a crash
 		// between the two still runs it.
-		if err := s.saveProgress(ctx, &op, p); err != nil {
-			return err
-		}
 		if err := s.ops.store.EnqueueRun(ctx, op.ID); err != nil {
 			return err
 		}

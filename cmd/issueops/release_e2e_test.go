@@ -368,3 +368,18 @@ func TestReleaseRechecksPermissionAtStartThenRetry(t *testing.T) {
 		t.Errorf("%d releases, want 2", n)
 	}
 }
+
+// A policy asking for Jira on a server without --jira-url: the release
+// succeeds and its status says the Jira step was skipped, and why.
+func TestReleaseJiraNotConfigured(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy, "fix: OPS-7 a")
+	grant(fake, "write", "alice")
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 598, issue: 24, body: "/release", login: "alice"})
+	body := opComment(t, fake, 24, "succeeded", contains("succeeded"))
+	if !strings.Contains(body, "Jira: skipped: Jira is not configured") {
+		t.Errorf("status:\n%s", body)
+	}
+}
