@@ -32,6 +32,10 @@ type NewGitRelease struct {
 	Body       string
 	Draft      bool
 	Prerelease bool
+	// NotLatest keeps GitHub from marking it the repository's latest
+	// release (a fix of an older line: 1.4.1 after 2.0.0); otherwise
+	// GitHub's default applies.
+	NotLatest bool
 }
 
 // Releases tags commits and publishes GitHub releases.

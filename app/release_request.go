@@ -86,7 +86,7 @@ func (s *Service) requestRelease(ctx context.Context, c *call, ask releaseAsk) (
 	}
 	op.Hash = snapshotHash(op)
 	op.Progress = runProgress{Release: &releaseProgress{Summary: plan.changelog.Summary(),
-		Commits: plan.changelog.Commits, JiraKeys: plan.changelog.JiraKeys, CompareURL: plan.compareURL,
+		Commits: plan.changelog.Commits, JiraKeys: plan.changelog.JiraKeys, CompareURL: plan.compareURL, NotLatest: plan.notLatest,
 		Body: plan.changelog.Markdown(release.Links{Server: plan.server, Repo: c.ev.Repo.String(), Compare: plan.compareURL})}}.encode()
 	if c.req.DryRun {
 		return renderReleasePlan(s.prefix, c.pol, op, plan), nil
@@ -112,6 +112,7 @@ type releasePlan struct {
 	changelog  release.Changelog
 	compareURL string
 	server     string // the web server commits link to
+	notLatest  bool   // a higher version is released already
 }
 
 // planRelease settles the commit, the previous release and the version.
@@ -142,6 +143,8 @@ func (s *Service) planRelease(ctx context.Context, c *call, asked, from string) 
 		}
 		isVersion = true
 		plan.previous, _, _ = release.LatestBefore(tmpl, tags, explicit)
+		_, highest, ok := release.Latest(tmpl, tags, false)
+		plan.notLatest = ok && release.Compare(highest, explicit) > 0
 	} else {
 		plan.previous, _, _ = release.Latest(tmpl, tags, false)
 	}

@@ -23,6 +23,9 @@ type releaseProgress struct {
 	// Body is the release's text until the release is made, then dropped.
 	Body   string `json:"body,omitempty"`
 	Tagged bool   `json:"tagged,omitempty"`
+	// NotLatest: a higher version was released before (a fix of an older
+	// line), so this one must not become the repository's latest.
+	NotLatest bool `json:"not_latest,omitempty"`
 	// Creating is saved before the release is asked for: a release of the
 	// tag found after it is this one's (its answer was lost), one found
 	// before it someone else's.
@@ -225,7 +228,7 @@ func (s *Service) ensureRelease(ctx context.Context, gh GitHub, pol *policy.Poli
 		body = release.EscapeNotes(notes) + "\n\n" + body
 	}
 	r, err = gh.CreateRelease(ctx, repo, NewGitRelease{TagName: tag, TargetSHA: op.SHA, Name: tag, Body: body,
-		Draft: pol.Release.Draft, Prerelease: pol.Release.Prerelease || strings.Contains(op.Ref, "-")})
+		Draft: pol.Release.Draft, Prerelease: pol.Release.Prerelease || strings.Contains(op.Ref, "-"), NotLatest: rp.NotLatest})
 	if errors.Is(err, ErrAlreadyExists) {
 		return r, fmt.Sprintf("a release of %s appeared while this one was being made: nothing was published again", codeSpan(tag)), nil
 	}

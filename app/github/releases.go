@@ -162,6 +162,9 @@ func (c *Client) CreateRelease(ctx context.Context, repo app.Repo, r app.NewGitR
 	if r.TargetSHA != "" {
 		req.TargetCommitish = gh.String(r.TargetSHA)
 	}
+	if r.NotLatest {
+		req.MakeLatest = gh.String("false")
+	}
 	if r.Name != "" {
 		req.Name = gh.String(r.Name)
 	}

@@ -383,3 +383,25 @@ func TestReleaseJiraNotConfigured(t *testing.T) {
 		t.Errorf("status:\n%s", body)
 	}
 }
+
+// A fix of an older line (1.4.1 after 2.0.0) is released from its branch
+// without becoming the repository's latest release; its changelog starts
+// at 1.4.0, the highest version below it.
+func TestReleaseOfAnOlderLineIsNotLatest(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy, "feat!: the new API")
+	fake.SeedTag("acme", "api", "v2.0.0", "main")
+	fake.SeedHistory("acme", "api", "release-1.4", "alice", "fix: backport")
+	grant(fake, "write", "alice")
+	s := opsServer(t, fake)
+
+	s.comment(comment{id: 599, issue: 25, body: "/release 1.4.1 from release-1.4", login: "alice"})
+	body := opComment(t, fake, 25, "succeeded", contains("succeeded"))
+	if !strings.Contains(body, "since `v1.4.0`") {
+		t.Errorf("status:\n%s", body)
+	}
+	rel := released(t, fake, 1)[0]
+	if rel.TagName != "v1.4.1" || rel.MakeLatest != "false" {
+		t.Errorf("release %+v, want v1.4.1 with make_latest false", rel)
+	}
+}

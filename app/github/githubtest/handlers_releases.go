@@ -43,11 +43,13 @@ type releaseWrite struct {
 	tag, target       string
 	name, body        *string
 	draft, prerelease bool
+	makeLatest        string
 }
 
 // parseReleaseWrite checks each member's JSON type as GitHub does. The
-// members the fake does not model (make_latest, discussion_category_name,
-// generate_release_notes) are type-checked and otherwise ignored.
+// members the fake does not model (discussion_category_name,
+// generate_release_notes) are type-checked and otherwise ignored;
+// make_latest is recorded, for tests to read.
 func parseReleaseWrite(c *call) (releaseWrite, *response) {
 	m, ok := parseObject(c.body)
 	if !ok {
@@ -74,6 +76,8 @@ func parseReleaseWrite(c *call) (releaseWrite, *response) {
 			w.name = &v
 		case "body":
 			w.body = &v
+		case "make_latest":
+			w.makeLatest = v
 		}
 	}
 	for name, dst := range map[string]*bool{"draft": &w.draft, "prerelease": &w.prerelease, "generate_release_notes": new(bool)} {
@@ -117,7 +121,7 @@ func (s *Server) createRelease(c *call) *response {
 		r.tags[w.tag] = target.sha
 	}
 	rel := s.st.addRelease(r, &releaseRec{
-		tag: w.tag, target: w.target, name: w.name, body: w.body, draft: w.draft, prerelease: w.prerelease,
+		tag: w.tag, target: w.target, name: w.name, body: w.body, draft: w.draft, prerelease: w.prerelease, makeLatest: w.makeLatest,
 		by: actorOf(c.who), created: time.Now().Truncate(time.Second),
 	})
 	if rel.target == "" {

@@ -33,6 +33,7 @@ type releaseRec struct {
 	tag, target       string
 	name, body        *string // null when not given
 	draft, prerelease bool
+	makeLatest        string // as asked: "true", "false", "legacy", or "" (GitHub's default, "true")
 	by                actor
 	created           time.Time
 	published         time.Time // zero for a draft
@@ -132,6 +133,9 @@ type Release struct {
 	Body            string // "" when null
 	Draft           bool
 	Prerelease      bool
+	// MakeLatest is the make_latest the release was created with ("" when
+	// not given, which GitHub takes as "true").
+	MakeLatest string
 	// Author is the login that made it: the caller's identity for the API,
 	// SeedRelease's default "octocat".
 	Author      string
@@ -221,5 +225,5 @@ func (rel *releaseRec) export() Release {
 		return *p
 	}
 	return Release{ID: rel.id, TagName: rel.tag, TargetCommitish: rel.target, Name: deref(rel.name), Body: deref(rel.body),
-		Draft: rel.draft, Prerelease: rel.prerelease, Author: rel.by.login, CreatedAt: rel.created, PublishedAt: rel.published}
+		Draft: rel.draft, Prerelease: rel.prerelease, MakeLatest: rel.makeLatest, Author: rel.by.login, CreatedAt: rel.created, PublishedAt: rel.published}
 }
