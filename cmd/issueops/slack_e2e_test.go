@@ -247,3 +247,32 @@ func TestSlackRateLimitHonoursRetryAfter(t *testing.T) {
 		t.Errorf("429 at %v, next chat call at %v: want at least the 2s of Retry-After between", limited, next)
 	}
 }
+
+// A release is announced in the repository's channel like a deploy, its
+// message linking to the GitHub release once it is out.
+func TestSlackAnnouncesARelease(t *testing.T) {
+	fake := newFake(t, githubtest.Options{})
+	releaseRepo(t, fake, releasePolicy+`slack: { channel: "#releases" }`+"\n", "fix: a")
+	grant(fake, "write", "alice")
+	sl, slackOn := withSlack(t)
+	s := opsServer(t, fake, slackOn)
+
+	s.comment(comment{id: 640, issue: 26, body: "/release", login: "alice"})
+	opComment(t, fake, 26, "succeeded", contains("succeeded"))
+	var top slacktest.Message
+	var steps []string
+	waitFor(t, "the release in Slack", func() bool {
+		if len(sl.Messages(sl.ChannelID("#releases"))) == 0 {
+			return false
+		}
+		top, steps = threadTexts(t, sl, "#releases")
+		return strings.Contains(strings.Join(top.BlockTexts(), " "), "succeeded")
+	})
+	texts := strings.Join(top.BlockTexts(), "\n")
+	if !strings.Contains(texts, "1.4.1") || !strings.Contains(texts, "/releases/") {
+		t.Errorf("release message:\n%s", texts)
+	}
+	if !inOrder(steps, []string{"running", "tag v1.4.1", "GitHub release v1.4.1 published", "succeeded"}) {
+		t.Errorf("thread %q", steps)
+	}
+}
