@@ -55,9 +55,10 @@ func (s *Service) Notify(ctx context.Context, opID int64) error {
 	for _, e := range entries {
 		step := NoticeStep{At: e.At, Actor: e.Actor, Text: stepText(e), Failure: e.State == OpFailed}
 		err := s.slack.Reply(ctx, cur.ChannelID, cur.TS, step)
-		if errors.Is(err, ErrPermanent) {
-			// Slack refuses this one reply for good: the thread goes on
-			// without it rather than stopping every later one.
+		if errors.Is(err, ErrRejected) {
+			// Slack refuses this one reply's content: the thread goes on
+			// without it rather than stopping every later one. Any other
+			// refusal (a revoked token) keeps the cursor, to resume.
 			s.logger.WarnContext(ctx, "slack refused a thread reply", "operation_id", opID, "audit_seq", e.Seq, "error", err)
 		} else if err != nil {
 			return fmt.Errorf("slack thread reply of operation %d: %w", opID, err)

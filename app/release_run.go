@@ -349,6 +349,7 @@ func (s *Service) giveUpReleased(ctx context.Context, op Operation) error {
 		return fmt.Errorf("end release %d: %w", op.ID, err)
 	}
 	s.logStarted(ctx, started)
+	op.Note = "" // recorded by Finish
 	if gh, err := s.clients.ForInstallation(ctx, op.InstallationID); err == nil {
 		if err := s.report(ctx, gh, op); err != nil {
 			s.logger.WarnContext(ctx, "report a release that gave up", "operation_id", op.ID, "error", err)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -37,6 +38,11 @@ type NoticeStep struct {
 	Failure bool
 }
 
+// ErrRejected marks a Slack refusal of one message for its content (too
+// long, blocks Slack will not take): sending it again cannot help, but the
+// next message may well go through. It comes with ErrPermanent.
+var ErrRejected = errors.New("slack refused the message's content")
+
 // Slack posts and keeps up to date one message per operation.
 //
 // Contract:
@@ -50,9 +56,10 @@ type NoticeStep struct {
 //     can mention, link or format.
 //
 // Errors: a 429 is a *RetryAfterError carrying Slack's Retry-After; 5xx,
-// timeouts and network failures are transient; every other Slack error
-// (channel_not_found, not_in_channel, invalid_auth, …) is Permanent. No
-// error text carries the token.
+// timeouts and network failures are transient; a refusal of the content
+// (msg_too_long, invalid_blocks, invalid_arguments, no_text) is
+// ErrRejected; every other Slack error (channel_not_found, not_in_channel,
+// invalid_auth, …) is Permanent. No error text carries the token.
 type Slack interface {
 	Post(ctx context.Context, channel string, n Notice) (channelID, ts string, err error)
 	Update(ctx context.Context, channelID, ts string, n Notice) error

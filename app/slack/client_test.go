@@ -301,6 +301,9 @@ func TestErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.code) {
 				t.Errorf("error %q does not say %q", err, tt.code)
 			}
+			if rejected := rejectedCodes[tt.code]; errors.Is(err, app.ErrRejected) != rejected {
+				t.Errorf("error %q: ErrRejected is %v, want %v (only a refusal of the content is)", err, !rejected, rejected)
+			}
 		})
 	}
 }

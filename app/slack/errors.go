@@ -66,9 +66,15 @@ func classifyCode(code string, base error) error {
 		return &app.RetryAfterError{Delay: defaultRetryAfter, Err: base}
 	case transientCodes[code]:
 		return base
+	case rejectedCodes[code]:
+		return fmt.Errorf("%w: %w", app.ErrRejected, app.Permanent(base))
 	}
 	return app.Permanent(base)
 }
+
+// rejectedCodes are Slack's refusals of one message's content.
+var rejectedCodes = map[string]bool{"msg_too_long": true, "invalid_blocks": true, "invalid_arguments": true,
+	"no_text": true, "invalid_blocks_format": true}
 
 func atLeastOneSecond(d time.Duration) time.Duration {
 	if d < time.Second {

@@ -349,6 +349,13 @@ func takeLockDetail(l app.Lock, refreshed bool, now time.Time) string {
 }
 
 // unlockDetail says whose lock an unlock freed.
+// expiredEntry is the unlock entry of a lock that ran out: issueops ends
+// it (no actor), whichever change came upon it first.
+func expiredEntry(ctx context.Context, l app.Lock) app.AuditEntry {
+	return app.AuditEntry{RepoID: l.RepoID, Repo: l.Repo, Issue: l.Issue, Environment: l.Environment,
+		Action: app.AuditUnlock, DeliveryID: app.ActorFrom(ctx).DeliveryID, Detail: "expired; " + unlockDetail(l)}
+}
+
 func unlockDetail(l app.Lock) string {
 	d := "held by " + l.Owner + " since " + l.CreatedAt.UTC().Format(time.RFC3339)
 	if l.Reason != "" {

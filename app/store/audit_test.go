@@ -455,3 +455,34 @@ func TestExpiredLockIsAudited(t *testing.T) {
 		}
 	})
 }
+
+// A lock that ran out and is then replaced by another's lock, or removed
+// by an /unlock, still gets its expiry entry first.
+func TestExpiredLockReplacedOrUnlockedIsAudited(t *testing.T) {
+	eachStore(t, func(t *testing.T, url string) {
+		st := openTest(t, url, nil)
+		ctx := context.Background()
+		for _, env := range []string{"prod", "qa"} {
+			if _, _, err := st.TakeLock(app.WithActor(ctx, "alice", "d-1"), app.Lock{RepoID: opRepoID, Repo: opRepo,
+				Environment: env, Owner: "alice", ExpiresAt: time.Now().Add(50 * time.Millisecond)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		time.Sleep(80 * time.Millisecond)
+		if _, ok, err := st.TakeLock(app.WithActor(ctx, "bob", "d-2"), app.Lock{RepoID: opRepoID, Repo: opRepo,
+			Environment: "prod", Owner: "bob"}); err != nil || !ok {
+			t.Fatalf("bob's lock: %v %v", ok, err)
+		}
+		if _, _, _, err := st.ReleaseLock(app.WithActor(ctx, "dave", "d-3"), opRepoID, "qa", ""); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range entriesAfter(t, st, 2) {
+			got = append(got, fmt.Sprintf("%s %s actor=%s expired=%v", e.Action, e.Environment, e.Actor, strings.HasPrefix(e.Detail, "expired; held by alice")))
+		}
+		want := []string{"unlock prod actor= expired=true", "lock prod actor=bob expired=false", "unlock qa actor= expired=true"}
+		if !slices.Equal(got, want) {
+			t.Fatalf("entries %q, want %q", got, want)
+		}
+	})
+}

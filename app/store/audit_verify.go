@@ -62,6 +62,13 @@ func (e *engineOf[TTx]) verifyAudit(ctx context.Context) (AuditCheck, error) {
 	if err != nil {
 		return AuditCheck{}, fmt.Errorf("verify the audit log: read its head: %w", err)
 	}
+	var stray, lowest int64
+	if err := e.queryRow(ctx, `SELECT COUNT(*), COALESCE(MIN(seq), 0) FROM audit_log WHERE seq < 1`).Scan(&stray, &lowest); err != nil {
+		return AuditCheck{}, fmt.Errorf("verify the audit log: %w", err)
+	}
+	if stray > 0 { // the export lists them, the chain never reaches them
+		return AuditCheck{FirstBad: 1, Problem: fmt.Sprintf("%d entries are numbered below 1 (the lowest %d): they were inserted by hand", stray, lowest)}, nil
+	}
 	through := head.seq
 	if head.found != 1 {
 		through = head.newestSeq // no head to stop at: check what there is

@@ -115,3 +115,19 @@ func writeEntries(t *testing.T, st *Store, n int) {
 		}
 	}
 }
+
+// A row inserted below the chain (seq 0 or less) is shown by the export,
+// so verify must not call the log intact.
+func TestVerifyFindsAnEntryBelowTheChain(t *testing.T) {
+	eachStore(t, func(t *testing.T, url string) {
+		st := openTest(t, url, nil)
+		if err := st.AppendAudit(context.Background(), app.AuditEntry{RepoID: opRepoID, Repo: opRepo, Action: app.AuditRefusal, Detail: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		exec(t, st, `INSERT INTO audit_log (seq, at, repo_id, repo, issue, op_id, kind, environment, action, state, actor,
+			delivery_id, ref, sha, params, detail, hash) VALUES (0, 1, 1, 'acme/widgets', 1, 0, '', 'prod', 'approval', '', 'ceo', '', '', '', '{}', 'forged', 'x')`)
+		if c := mustVerify(t, st); c.Intact() || c.FirstBad != 1 || !strings.Contains(c.Problem, "below 1") {
+			t.Fatalf("verify = %+v", c)
+		}
+	})
+}

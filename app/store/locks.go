@@ -95,9 +95,13 @@ func (e *engineOf[TTx]) takeLock(ctx context.Context, l app.Lock) (app.Lock, boo
 			return nil, err
 		}
 		held, ok = l, true
+		var entries []app.AuditEntry
+		if found && !refresh { // it replaces a lock that ran out
+			entries = append(entries, expiredEntry(ctx, cur))
+		}
 		entry := lockEntry(ctx, app.AuditLock, l, takeLockDetail(l, refresh, now))
 		entry.Actor = cmp.Or(entry.Actor, l.Owner) // only the owner takes a lock
-		return nil, e.appendAuditTx(ctx, tx, entry)
+		return nil, e.appendAuditTx(ctx, tx, append(entries, entry)...)
 	})
 	if err != nil {
 		return app.Lock{}, false, fmt.Errorf("lock %s of repository %d: %w", l.Environment, l.RepoID, err)
@@ -111,12 +115,12 @@ func (e *engineOf[TTx]) releaseLock(ctx context.Context, repoID int64, environme
 		found bool
 	)
 	started, err := e.repoTx(ctx, repoID, func(tx TTx) ([]app.Operation, error) {
-		var err error
-		l, found, err = e.lockTx(ctx, tx, repoID, environment)
+		cur, exists, err := e.lockTx(ctx, tx, repoID, environment)
 		if err != nil {
 			return nil, err
 		}
-		if found = found && live(l, time.Now()); !found {
+		l, found = cur, exists && live(cur, time.Now())
+		if !found {
 			l = app.Lock{}
 		}
 		if !found && owner != "" {
@@ -132,8 +136,11 @@ func (e *engineOf[TTx]) releaseLock(ctx context.Context, repoID int64, environme
 			return nil, err
 		}
 		var entries []app.AuditEntry
-		if found {
+		switch {
+		case found:
 			entries = append(entries, lockEntry(ctx, app.AuditUnlock, l, unlockDetail(l)))
+		case exists: // it ran out before this unlock came
+			entries = append(entries, expiredEntry(ctx, cur))
 		}
 		return e.startAudited(ctx, tx, repoID, entries...)
 	})

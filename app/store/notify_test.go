@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -308,5 +310,49 @@ func TestNoticeCursor(t *testing.T) {
 		if c, err := st.NoticeCursor(ctx, 8); err != nil || c != (app.NoticeCursor{}) {
 			t.Fatalf("cursor of another operation = %+v, %v; want zero", c, err)
 		}
+	})
+}
+
+// Entries committed at any moment of a call's end, even while its job
+// completes, are all notified: each call starts a writer whose entry lands
+// around the time the call returns, and the last call must see the newest
+// entry. (On PostgreSQL a conditional update of the again flag alone did
+// not wait for a writer's uncommitted flag, and the chain stopped.)
+func TestNotifyLosesNoEntryAtTheEndOfACall(t *testing.T) {
+	eachStore(t, func(t *testing.T, url string) {
+		const writers = 150
+		var (
+			st      *Store
+			op      app.Operation
+			started atomic.Int64
+			wg      sync.WaitGroup
+		)
+		ready := make(chan struct{})
+		n := &fakeNotifier{script: func(int64, int) error {
+			<-ready
+			if started.Add(1) <= writers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					time.Sleep(time.Duration(rand.IntN(1500)) * time.Microsecond)
+					o := op
+					o.Note = "step"
+					if err := st.UpdateOperation(context.Background(), o, o.State); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			return nil
+		}}
+		st = openNotifying(t, url, n)
+		op = mustCreate(t, st, newOp(1, "staging", "alice"))
+		close(ready)
+		waitFor(t, "a call after every writer", func() bool { return started.Load() > writers })
+		wg.Wait()
+		newest := newestSeq(t, st, op.ID)
+		waitFor(t, "the newest entry notified", func() bool {
+			calls := n.callsOf(op.ID)
+			return calls[len(calls)-1].seen == newest
+		})
 	})
 }

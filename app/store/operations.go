@@ -310,8 +310,10 @@ func (e *engineOf[TTx]) updateOperation(ctx context.Context, op app.Operation, f
 			return err
 		case !ok:
 			return e.stateChanged(ctx, tx, op.ID, string(from))
-		case stored.State != from || op.Note != "":
+		case op.Note != "":
 			return e.appendAuditTx(ctx, tx, opEntry(ctx, stored, op.Note))
+		case stored.State != from: // a denial, a cancel before the queue: its reason says why
+			return e.appendAuditTx(ctx, tx, opEntry(ctx, stored, op.Reason))
 		}
 		return nil
 	})

@@ -165,6 +165,12 @@ func (e *engineOf[TTx]) runAgain(ctx context.Context, id int64) (bool, error) {
 	err := e.inTx(ctx, func(tx TTx) error {
 		err := e.relax(ctx, tx)
 		if err == nil {
+			// Lock the row first: PostgreSQL's conditional update alone
+			// would skip a row whose run_again=1 is not committed yet,
+			// without waiting for it.
+			_, err = e.execTx(ctx, tx, e.rebind(`UPDATE operations SET run_again = run_again WHERE id = ?`), id)
+		}
+		if err == nil {
 			n, err = e.execTx(ctx, tx, e.rebind(`UPDATE operations SET run_again = 0 WHERE id = ? AND run_again = 1`), id)
 		}
 		return err

@@ -260,9 +260,7 @@ func (e *engineOf[TTx]) startAudited(ctx context.Context, tx TTx, repoID int64, 
 		return nil, err
 	}
 	for _, l := range expired {
-		entries = append(entries, app.AuditEntry{RepoID: l.RepoID, Repo: l.Repo, Issue: l.Issue,
-			Environment: l.Environment, Action: app.AuditUnlock, DeliveryID: app.ActorFrom(ctx).DeliveryID,
-			Detail: "expired; " + unlockDetail(l)})
+		entries = append(entries, expiredEntry(ctx, l))
 	}
 	return started, e.appendAuditTx(ctx, tx, append(entries, startEntries(ctx, started)...)...)
 }

@@ -127,21 +127,40 @@ func runAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	return nil
 }
 
-// openAuditStore opens the database to read its audit log. A SQLite file
-// that is not there is an error, not a new empty log: "intact: 0 entries"
-// from a mistyped path would be a false comfort.
+// openAuditStore opens the database to read its audit log, without
+// migrating it: an auditor's read-only credentials suffice, a live older
+// deployment is not upgraded behind its back, and a database that is not
+// issueops' (a mistyped URL, a missing SQLite file) is an error, not a new
+// empty log whose "intact: 0 entries" would be a false comfort.
 func openAuditStore(ctx context.Context, databaseURL string) (*store.Store, error) {
 	if path, ok := strings.CutPrefix(databaseURL, "sqlite://"); ok {
 		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no database at %s (set --database-url or ISSUEOPS_DATABASE_URL)", path)
 		}
 	}
-	return openStore(ctx, databaseURL, store.Options{})
+	st, err := store.Open(ctx, databaseURL, store.Options{})
+	if err != nil {
+		return nil, usageError{err}
+	}
+	if _, err := st.AuditEntries(ctx, app.AuditFilter{Limit: 1}); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("this database has no audit log to read (is it issueops', and migrated?): %w", err)
+	}
+	return st, nil
 }
 
 // parseSince reads --since: an RFC 3339 time, a date (midnight UTC) or a
 // duration back from now.
 func parseSince(s string, now time.Time) (time.Time, error) {
+	t, err := parseSinceTime(s, now)
+	if err == nil && (t.Year() < 1678 || t.Year() > 2261) {
+		// Entries are kept in nanoseconds since 1970, which hold 1678–2262 only.
+		return time.Time{}, fmt.Errorf("--since %q: a time between the years 1678 and 2261", s)
+	}
+	return t, err
+}
+
+func parseSinceTime(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}

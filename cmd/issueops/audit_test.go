@@ -232,6 +232,8 @@ func TestParseSince(t *testing.T) {
 		{"0s", now, false},
 		{"-1h", time.Time{}, true},
 		{"7d", time.Time{}, true},
+		{"1600-01-01", time.Time{}, true},
+		{"2300-01-01T00:00:00Z", time.Time{}, true},
 		{"2024-13-01", time.Time{}, true},
 		{"2024-05-01 12:00", time.Time{}, true},
 		{"", time.Time{}, true},
@@ -309,4 +311,28 @@ func FuzzCSVCell(f *testing.F) {
 			t.Fatalf("cell %q read back as %q, %v", got, rows, err)
 		}
 	})
+}
+
+// audit never migrates what it reads: a database without issueops' tables
+// is an error, and stays without them.
+func TestAuditDoesNotMigrate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "other.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE unrelated (x INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"audit"}, {"audit", "verify"}} {
+		code, stdout, stderr := runCLI(t, append(args, "--database-url", "sqlite://"+path)...)
+		if code != 1 || stdout != "" || !strings.Contains(stderr, "no audit log") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	var n int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d tables after audit (%v), want the one it had", n, err)
+	}
 }
