@@ -186,8 +186,11 @@ func (s *Service) ensureTag(ctx context.Context, gh GitHub, op Operation, tag st
 			return "", fmt.Errorf("create the tag %s: %w", tag, err)
 		}
 		// Made meanwhile, by us (a lost answer) or by someone else.
-		if at, found, err = gh.TagCommit(ctx, repo, tag); err != nil || !found {
-			return "", cmpOr(err, fmt.Errorf("the tag %s exists and cannot be read", tag))
+		if at, found, err = gh.TagCommit(ctx, repo, tag); err != nil {
+			return "", err
+		}
+		if !found { // made and deleted again meanwhile: look again on the retry
+			return "", fmt.Errorf("the tag %s exists and cannot be read", tag)
 		}
 	}
 	if at != op.SHA {
@@ -195,13 +198,6 @@ func (s *Service) ensureTag(ctx context.Context, gh GitHub, op Operation, tag st
 			codeSpan(tag), codeSpan(shortSHA(at)), codeSpan(shortSHA(op.SHA))), nil
 	}
 	return "", nil
-}
-
-func cmpOr(err, otherwise error) error {
-	if err != nil {
-		return err
-	}
-	return otherwise
 }
 
 // ensureRelease finds the release of the tag an earlier run of op made, or
