@@ -110,10 +110,11 @@ func newEngine[TTx any](d dialect[TTx], driver riverdriver.Driver[TTx], opts Opt
 		RescueStuckJobsAfter: 2 * opts.JobTimeout,
 		MaxAttempts:          opts.MaxAttempts,
 		RetryPolicy:          &retryPolicy{base: opts.RetryBase},
-		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}},
-		Workers:              workers,
-		FetchCooldown:        2 * time.Millisecond,
-		PeriodicJobs:         []*river.PeriodicJob{advancePeriodically(opts.AdvanceInterval)},
+		Queues: map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers},
+			notifyQueue: {MaxWorkers: notifyWorkers}},
+		Workers:       workers,
+		FetchCooldown: 2 * time.Millisecond,
+		PeriodicJobs:  []*river.PeriodicJob{advancePeriodically(opts.AdvanceInterval)},
 	}
 	if d.riverConfig != nil {
 		d.riverConfig(cfg)

@@ -64,11 +64,19 @@ func (NotifyArgs) Kind() string { return "notify" }
 // from overlapping. An entry that finds the job running leaves the again
 // flag for it instead (notifyWorker.done).
 func (NotifyArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: notifyMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	return river.InsertOpts{Queue: notifyQueue, MaxAttempts: notifyMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
 		rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 		rivertype.JobStateRetryable, rivertype.JobStateScheduled,
 	}}}
 }
+
+// notifyQueue is the River queue of notify jobs, with notifyWorkers of its
+// own: a Slack that hangs (each call may take its full timeout) holds only
+// these, never the workers of deliveries and operations.
+const (
+	notifyQueue   = "notify"
+	notifyWorkers = 4
+)
 
 // SetNotifier sets what notify jobs call. Call it before Start, as
 // SetRunner: the workers read it without a lock. Without a notifier no
