@@ -12,7 +12,15 @@ import (
 const (
 	createRefRoute     = "POST /repos/{owner}/{repo}/git/refs"
 	createReleaseRoute = "POST /repos/{owner}/{repo}/releases"
+	getRefRoute        = "GET /repos/{owner}/{repo}/git/ref/{ref}"
 )
+
+// hold makes every request to route hang until the client gives up (2s),
+// until fake.ClearFaults(route) lets them through: the step it serves waits
+// as long as the test needs, whatever the machine's speed.
+func hold(fake *githubtest.Server, route string) {
+	fake.Inject(githubtest.Fault{Route: route, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1000})
+}
 
 // conventionalHistory is what acme/api ships after v1.4.0: a squash-merged
 // feature, a fix naming Jira issues, a GitHub merge commit whose branch
@@ -128,12 +136,12 @@ func TestReleaseTagMovedBeforeRun(t *testing.T) {
 	grant(fake, "write", "alice")
 	// The run's first look at the tag is held unanswered until it times out
 	// (the client gives up after 2s); meanwhile the tag is made.
-	fake.Inject(githubtest.Fault{Route: "GET /repos/{owner}/{repo}/git/ref/{ref}", Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
+	fake.Inject(githubtest.Fault{Route: getRefRoute, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
 	s := opsServer(t, fake)
 
 	s.comment(comment{id: 530, issue: 9, body: "/release", login: "alice"})
 	waitFor(t, "the run's first look at the tag", func() bool {
-		return len(fake.RequestsTo("GET /repos/{owner}/{repo}/git/ref/{ref}")) >= 1
+		return len(fake.RequestsTo(getRefRoute)) >= 1
 	})
 	fake.SeedTag("acme", "api", "v1.4.1", base)
 	body := opComment(t, fake, 9, "the release failed", contains("failed"))
@@ -222,8 +230,7 @@ func TestReleasesQueue(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	releaseRepo(t, fake, releasePolicy, "fix: a")
 	grant(fake, "write", "alice")
-	// The first release's creation is held (each try times out after 2s).
-	fake.Inject(githubtest.Fault{Route: createReleaseRoute, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 2})
+	hold(fake, createReleaseRoute) // the first release's creation, until the second is seen queued
 	s := opsServer(t, fake)
 
 	s.comment(comment{id: 570, issue: 13, body: "/release", login: "alice"})
@@ -242,6 +249,7 @@ func TestReleasesQueue(t *testing.T) {
 	if n := len(fake.Releases("acme", "api")); n != 0 {
 		t.Fatalf("%d releases while the first is held, want 0", n)
 	}
+	fake.ClearFaults(createReleaseRoute)
 	opComment(t, fake, 14, "the second release done", contains("succeeded"))
 	opComment(t, fake, 13, "the first release done", contains("succeeded"))
 	if rels := fake.Releases("acme", "api"); len(rels) != 2 {
@@ -295,21 +303,21 @@ func TestReleaseOfAReleasedTagFails(t *testing.T) {
 	// The first release's look at its tag is held, so the second is planned
 	// against the same previous release; then its creation is held, so the
 	// /cancel comes between the tag and the release.
-	fake.Inject(githubtest.Fault{Route: "GET /repos/{owner}/{repo}/git/ref/{ref}", Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
-	fake.Inject(githubtest.Fault{Route: createReleaseRoute, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
+	hold(fake, getRefRoute)
+	hold(fake, createReleaseRoute)
 	s := opsServer(t, fake)
 
 	s.comment(comment{id: 580, issue: 15, body: "/release", login: "alice"})
-	waitFor(t, "the first release's look at its tag", func() bool {
-		return len(fake.RequestsTo("GET /repos/{owner}/{repo}/git/ref/{ref}")) >= 1
-	})
+	waitFor(t, "the first release's look at its tag", func() bool { return len(fake.RequestsTo(getRefRoute)) >= 1 })
 	s.comment(comment{id: 582, issue: 16, body: "/release patch", login: "alice"})
 	opComment(t, fake, 16, "the second queued", contains("queued"))
+	fake.ClearFaults(getRefRoute)
 	waitFor(t, "the first release being made", func() bool { return len(fake.RequestsTo(createReleaseRoute)) >= 1 })
 	s.comment(comment{id: 581, issue: 15, body: "/cancel", login: "alice"})
 	if got := reply(t, fake, 15, 581); !strings.Contains(got, "finishes by itself") {
 		t.Errorf("/cancel of a tagged release:\n%s", got)
 	}
+	fake.ClearFaults(createReleaseRoute)
 	body := opComment(t, fake, 16, "the second failed", contains("failed"))
 	if !strings.Contains(body, "already released") {
 		t.Errorf("status of the second:\n%s", body)
@@ -346,7 +354,7 @@ func TestReleaseRechecksPermissionAtStartThenRetry(t *testing.T) {
 	fake := newFake(t, githubtest.Options{})
 	releaseRepo(t, fake, releasePolicy, "fix: a")
 	grant(fake, "write", "alice", "bob")
-	fake.Inject(githubtest.Fault{Route: createReleaseRoute, Kind: githubtest.Timeout, Hold: 3 * time.Second, Times: 1})
+	hold(fake, createReleaseRoute)
 	s := opsServer(t, fake)
 
 	s.comment(comment{id: 595, issue: 18, body: "/release", login: "alice"})
@@ -355,6 +363,7 @@ func TestReleaseRechecksPermissionAtStartThenRetry(t *testing.T) {
 	s.comment(comment{id: 596, issue: 19, body: "/release", login: "bob"})
 	opComment(t, fake, 19, "bob's release queued", contains("queued"))
 	grant(fake, "read", "bob")
+	fake.ClearFaults(createReleaseRoute)
 	failed := opComment(t, fake, 19, "bob's release failed at its start", contains("failed"))
 	if !strings.Contains(failed, "needs") || tagAt(fake, "v1.5.0") != "" {
 		t.Fatalf("status:\n%s\ntags %+v", failed, fake.Tags("acme", "api"))

@@ -62,6 +62,20 @@ func TestFaultMatching(t *testing.T) {
 	wantStatus(t, do(t, s, "GET", "user", auth, ""), 200)
 }
 
+// ClearFaults drops the faults of one route, or all, and leaves the rest.
+func TestClearFaults(t *testing.T) {
+	s := newServer(t)
+	auth := "token " + staticToken
+	s.Inject(githubtest.Fault{Route: "GET /user", Kind: githubtest.Status500, Times: 100})
+	s.Inject(githubtest.Fault{Route: "POST /repos/{owner}/{repo}/issues/{issue_number}/comments", Kind: githubtest.Status502, Times: 100})
+	wantStatus(t, do(t, s, "GET", "user", auth, ""), 500)
+	s.ClearFaults("GET /user")
+	wantStatus(t, do(t, s, "GET", "user", auth, ""), 200)
+	wantStatus(t, do(t, s, "POST", ownerRepo+"/issues/1/comments", auth, `{"body":"x"}`), 502)
+	s.ClearFaults("")
+	wantStatus(t, do(t, s, "POST", ownerRepo+"/issues/1/comments", auth, `{"body":"x"}`), 201)
+}
+
 func TestPrimaryRateLimitFault(t *testing.T) {
 	s := newServer(t)
 	inst := installToken(t, s)
