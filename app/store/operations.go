@@ -99,6 +99,26 @@ const envLocksTable = `CREATE TABLE env_locks (
 	PRIMARY KEY (repo_id, environment)
 )`
 
+// afterOperationsTable are the migrations that follow each database's own
+// CREATE TABLE operations (its id column is spelt its own way): the same
+// on both, in the same order, so a migration has one number on either.
+var afterOperationsTable = []string{
+	operationsIssueIndex,
+	operationsOpenIssueIndex,
+	operationsStateIndex,
+	operationsDeploymentIndex,
+	operationsQueuedIndex,
+	approvalsTable,
+	runSlotsTable,
+	envLocksTable,
+	auditLogTable,
+	auditLogOpIndex,
+	auditLogAtIndex,
+	auditHeadTable,
+	auditHeadRow,
+	noticesTable,
+}
+
 // opsEngine is the engine's share of app.OperationStore and of the run jobs.
 type opsEngine interface {
 	createOperation(ctx context.Context, op app.Operation) (app.Operation, error)

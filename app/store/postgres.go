@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
-var postgresMigrations = []string{
+var postgresMigrations = slices.Concat([]string{
 	`CREATE TABLE deliveries (
 		id              TEXT PRIMARY KEY,
 		event           TEXT NOT NULL,
@@ -30,20 +31,7 @@ var postgresMigrations = []string{
 	recoveryCheckpointTable,
 	redeliveryRequestsTable,
 	`CREATE TABLE operations (id BIGSERIAL PRIMARY KEY, ` + operationsColumns,
-	operationsIssueIndex,
-	operationsOpenIssueIndex,
-	operationsStateIndex,
-	operationsDeploymentIndex,
-	operationsQueuedIndex,
-	approvalsTable,
-	runSlotsTable,
-	envLocksTable,
-	auditLogTable,
-	auditLogOpIndex,
-	auditLogAtIndex,
-	auditHeadTable,
-	auditHeadRow,
-	noticesTable,
+}, afterOperationsTable, []string{
 	// Append-only: the database refuses to change or remove an entry.
 	// This stops mistakes; someone who can drop the triggers is caught by
 	// the chain instead (VerifyAudit).
@@ -53,7 +41,7 @@ var postgresMigrations = []string{
 		FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
 	`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
 		FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()`,
-}
+})
 
 // migrationLockKey is the advisory lock that serialises migrations when
 // several replicas start at once.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-var sqliteMigrations = []string{
+var sqliteMigrations = slices.Concat([]string{
 	`CREATE TABLE deliveries (
 		id              TEXT PRIMARY KEY,
 		event           TEXT NOT NULL,
@@ -31,20 +32,7 @@ var sqliteMigrations = []string{
 	recoveryCheckpointTable,
 	redeliveryRequestsTable,
 	`CREATE TABLE operations (id INTEGER PRIMARY KEY AUTOINCREMENT, ` + operationsColumns,
-	operationsIssueIndex,
-	operationsOpenIssueIndex,
-	operationsStateIndex,
-	operationsDeploymentIndex,
-	operationsQueuedIndex,
-	approvalsTable,
-	runSlotsTable,
-	envLocksTable,
-	auditLogTable,
-	auditLogOpIndex,
-	auditLogAtIndex,
-	auditHeadTable,
-	auditHeadRow,
-	noticesTable,
+}, afterOperationsTable, []string{
 	// Append-only: the database refuses to change or remove an entry.
 	// This stops mistakes; someone who can drop the triggers is caught by
 	// the chain instead (VerifyAudit).
@@ -52,7 +40,7 @@ var sqliteMigrations = []string{
 		BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
 	`CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 		BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
-}
+})
 
 // sqliteDSN builds the modernc.org/sqlite DSN: WAL so readers never block the
 // writer, a busy timeout instead of SQLITE_BUSY errors, synchronous=NORMAL for
