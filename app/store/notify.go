@@ -210,14 +210,8 @@ func (w *notifyWorker[TTx]) done(ctx context.Context, job *river.Job[NotifyArgs]
 		if err := e.relax(ctx, tx); err != nil {
 			return err
 		}
-		// Lock the row first: PostgreSQL's conditional update alone would
-		// skip a row whose again=1 is not committed yet, without waiting.
-		if _, err := e.execTx(ctx, tx, e.rebind(`UPDATE notices SET again = again WHERE op_id = ?`), id); err != nil {
-			return err
-		}
-		n, err := e.execTx(ctx, tx, e.rebind(`UPDATE notices SET again = 0 WHERE op_id = ? AND again = 1`), id)
-		if err != nil || n == 1 {
-			again = n == 1
+		var err error
+		if again, err = e.takeFlag(ctx, tx, "notices", "again", "op_id", id); err != nil || again {
 			return err
 		}
 		_, err = river.JobCompleteTx[riverdriver.Driver[TTx]](ctx, tx, job)

@@ -161,20 +161,28 @@ func (e *engineOf[TTx]) takeUpOperation(ctx context.Context, id int64) (int, err
 // as if the webhook had not come (a Runner that returned nil had nothing
 // left to wait for).
 func (e *engineOf[TTx]) runAgain(ctx context.Context, id int64) (bool, error) {
-	var n int64
+	var again bool
 	err := e.inTx(ctx, func(tx TTx) error {
-		err := e.relax(ctx, tx)
-		if err == nil {
-			// Lock the row first: PostgreSQL's conditional update alone
-			// would skip a row whose run_again=1 is not committed yet,
-			// without waiting for it.
-			_, err = e.execTx(ctx, tx, e.rebind(`UPDATE operations SET run_again = run_again WHERE id = ?`), id)
+		if err := e.relax(ctx, tx); err != nil {
+			return err
 		}
-		if err == nil {
-			n, err = e.execTx(ctx, tx, e.rebind(`UPDATE operations SET run_again = 0 WHERE id = ? AND run_again = 1`), id)
-		}
+		var err error
+		again, err = e.takeFlag(ctx, tx, "operations", "run_again", "id", id)
 		return err
 	})
+	return again, err
+}
+
+// takeFlag clears the flag column of the row whose key is id and reports
+// whether it was set, in tx. It locks the row first: PostgreSQL's
+// conditional update alone would skip a row whose flag is set by a
+// transaction not yet committed, without waiting for it, and the flag
+// would be lost. table, flag and key are this package's own names.
+func (e *engineOf[TTx]) takeFlag(ctx context.Context, tx TTx, table, flag, key string, id int64) (bool, error) {
+	if _, err := e.execTx(ctx, tx, e.rebind(`UPDATE `+table+` SET `+flag+` = `+flag+` WHERE `+key+` = ?`), id); err != nil {
+		return false, err
+	}
+	n, err := e.execTx(ctx, tx, e.rebind(`UPDATE `+table+` SET `+flag+` = 0 WHERE `+key+` = ? AND `+flag+` = 1`), id)
 	return n == 1, err
 }
 
