@@ -94,15 +94,11 @@ func fileClash(files map[string]string, path string) bool {
 func (s *Server) putContents(c *call) *response {
 	path := c.params["path"]
 	w, bad := parseFileWrite(c)
-	s.mu.Lock()
+	r, answer := s.lockRepo(c, bad)
+	if answer != nil {
+		return answer
+	}
 	defer s.mu.Unlock()
-	r := s.repoOf(c)
-	if r == nil {
-		return notFound(c)
-	}
-	if bad != nil {
-		return bad
-	}
 	branch := cmp.Or(strings.TrimPrefix(w.branch, "refs/heads/"), r.defaultBranch)
 	head, ok := r.branches[branch]
 	if !ok && len(r.commits) > 0 {

@@ -112,15 +112,11 @@ func parseDeployment(c *call) (deploymentRequest, *response) {
 // branch, tag or commit of it, 422 for a body that breaks the schema.
 func (s *Server) createDeployment(c *call) *response {
 	req, bad := parseDeployment(c)
-	s.mu.Lock()
+	r, answer := s.lockRepo(c, bad)
+	if answer != nil {
+		return answer
+	}
 	defer s.mu.Unlock()
-	r := s.repoOf(c)
-	if r == nil {
-		return notFound(c)
-	}
-	if bad != nil {
-		return bad
-	}
 	if len(r.commits) == 0 {
 		return errorResponse(http.StatusConflict, "Git Repository is empty.", c.rt.doc)
 	}

@@ -135,15 +135,11 @@ func parseRefWrite(c *call) (refWrite, *response) {
 // update failed"); 409 for a repository without commits.
 func (s *Server) createRef(c *call) *response {
 	w, bad := parseRefWrite(c)
-	s.mu.Lock()
+	r, answer := s.lockRepo(c, bad)
+	if answer != nil {
+		return answer
+	}
 	defer s.mu.Unlock()
-	r := s.repoOf(c)
-	if r == nil {
-		return notFound(c)
-	}
-	if bad != nil {
-		return bad
-	}
 	if _, empty := s.gitRepoOf(c); empty != nil {
 		return empty
 	}

@@ -99,15 +99,11 @@ func parseReleaseWrite(c *call) (releaseWrite, *response) {
 // GitHub does; a target that names no commit is a 422.
 func (s *Server) createRelease(c *call) *response {
 	w, bad := parseReleaseWrite(c)
-	s.mu.Lock()
+	r, answer := s.lockRepo(c, bad)
+	if answer != nil {
+		return answer
+	}
 	defer s.mu.Unlock()
-	r := s.repoOf(c)
-	if r == nil {
-		return notFound(c)
-	}
-	if bad != nil {
-		return bad
-	}
 	switch {
 	case w.tag == "":
 		return validationFailed(c.rt.doc, valError{Resource: "Release", Code: "missing_field", Field: "tag_name"})

@@ -11,6 +11,24 @@ func (s *Server) repoOf(c *call) *repoRec {
 	return s.st.repo(c.params["owner"], c.params["repo"])
 }
 
+// lockRepo takes s.mu and the seeded repository a write names. It answers
+// for the handler instead, with s.mu released, when the repository is not
+// seeded (404) or the body was refused (bad), in that order, as GitHub
+// does; otherwise the handler holds s.mu and must release it.
+func (s *Server) lockRepo(c *call, bad *response) (*repoRec, *response) {
+	s.mu.Lock()
+	r := s.repoOf(c)
+	switch {
+	case r == nil:
+		s.mu.Unlock()
+		return nil, notFound(c)
+	case bad != nil:
+		s.mu.Unlock()
+		return nil, bad
+	}
+	return r, nil
+}
+
 // getRepo serves GET /repos/{owner}/{repo}: 200 with the full repository
 // object, 404 for a repository that was not seeded.
 func (s *Server) getRepo(c *call) *response {
