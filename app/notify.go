@@ -141,20 +141,15 @@ func (s *Service) notice(ctx context.Context, op Operation) (Notice, error) {
 
 // stepText is what an audit entry did, as a line of the Slack thread.
 func stepText(e AuditEntry) string {
-	var what string
+	what := e.Action
 	switch e.Action {
 	case AuditApproval:
-		what = "approved"
+		return "approved" // the adapter shows the actor beside it
 	case AuditOperation:
 		what = stateWords(e.State)
-		if e.Detail != "" {
-			what += ": " + e.Detail
-		}
-	default:
-		what = e.Action
-		if e.Detail != "" {
-			what += ": " + e.Detail
-		}
 	}
-	return what // the adapter shows the actor beside it
+	if e.Detail != "" {
+		what += ": " + e.Detail
+	}
+	return what
 }

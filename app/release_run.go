@@ -249,15 +249,14 @@ func (s *Service) runJiraAfter(ctx context.Context, gh GitHub, op Operation) err
 	if err != nil {
 		return err
 	}
-	cfg := pol.Release.Jira
-	if view.policyErr != nil || cfg == nil || s.jira == nil {
-		rp.Jira.Skipped = "`.github/issueops.yml` no longer asks for it, or Jira is not configured on this installation"
-		if view.policyErr != nil {
-			rp.Jira.Skipped = "`.github/issueops.yml` no longer parses, so its Jira settings are unknown"
+	if now := s.planJira(pol, view.policyErr != nil, op); now == nil || now.Skipped != "" {
+		rp.Jira.Skipped = "`.github/issueops.yml` no longer asks for it"
+		if now != nil {
+			rp.Jira.Skipped = now.Skipped
 		}
 		return s.saveStep(ctx, gh, &op, p, "Jira skipped")
 	}
-	err = s.syncJira(ctx, cfg, op, rp)
+	err = s.syncJira(ctx, pol.Release.Jira, op, rp)
 	if err == nil {
 		rp.Jira.Waiting, rp.Jira.Finished = false, true
 		return s.saveStep(ctx, gh, &op, p, "Jira version "+rp.Jira.Version+" done")
